@@ -1,0 +1,152 @@
+"""Ingestion: any path (file, folder, archive) to `Cable` records, one `ParseError` per bad file.
+
+One broken file never stops the run: every source yields either cables or an error naming it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..errors import ParseError
+from ..records import Cable
+from .csvfile import iter_csv
+from .html import looks_like_html, parse_html
+from .text import parse_text
+
+MAX_CABLE_BYTES = 20 * 1024 * 1024  # one cable page; the CSV release is streamed instead
+SKIP_NAMES = {"SOURCE.md", "FORMATS.md", "README.md", ".DS_Store"}
+ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".zip")
+
+ParseResult = Cable | ParseError
+
+
+def decode(data: bytes, source: str) -> str:
+    if not data.strip():
+        raise ParseError(source, "empty file")
+    if b"\x00" in data[:8192]:
+        raise ParseError(source, "binary file (contains NUL bytes), not a cable")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        if text.count("\ufffd") > len(text) // 20:
+            raise ParseError(source, "undecodable text (neither UTF-8 nor Windows-1252)") from None
+        return text
+
+
+def parse_bytes(data: bytes, source: str) -> Cable:
+    """One cable from one file's bytes (HTML page or plain text)."""
+    if len(data) > MAX_CABLE_BYTES:
+        raise ParseError(source, f"file is {len(data) // (1024 * 1024)} MB; one cable is at most "
+                         f"{MAX_CABLE_BYTES // (1024 * 1024)} MB (use the CSV format for bulk releases)")
+    text = decode(data, source)
+    if source.lower().endswith((".html", ".htm")) or looks_like_html(text):
+        return parse_html(text, source)
+    return parse_text(text, source)
+
+
+def _guard(source: str, fn: object, *args: object) -> ParseResult:
+    try:
+        return fn(*args)  # type: ignore[operator,no-any-return]
+    except ParseError as e:
+        return e
+    except (ValueError, IndexError, KeyError, RecursionError, UnicodeError) as e:
+        return ParseError(source, f"could not parse ({type(e).__name__}: {e})")
+
+
+def _iter_csv_bytes(raw: io.BufferedIOBase | io.RawIOBase, source: str) -> Iterator[ParseResult]:
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")  # type: ignore[arg-type]
+    try:
+        yield from iter_csv(stream, source)
+    except (UnicodeError, OSError) as e:
+        yield ParseError(source, f"CSV stream broke off ({e})")
+
+
+def _iter_archive(path: Path) -> Iterator[ParseResult]:
+    src = str(path)
+    try:
+        if path.name.endswith(".zip"):
+            with zipfile.ZipFile(path) as z:
+                for info in sorted(z.infolist(), key=lambda i: i.filename):
+                    if info.is_dir() or Path(info.filename).name in SKIP_NAMES:
+                        continue
+                    name = f"{src}!{info.filename}"
+                    if info.filename.lower().endswith(".csv"):
+                        with z.open(info) as f:
+                            yield from _iter_csv_bytes(f, name)  # type: ignore[arg-type]
+                    elif info.file_size > MAX_CABLE_BYTES:
+                        yield ParseError(name, f"file is {info.file_size // 2**20} MB; one cable is at most 20 MB")
+                    else:
+                        yield _guard(name, parse_bytes, z.read(info), name)
+            return
+        with tarfile.open(path) as t:
+            for m in t:
+                if not m.isfile() or Path(m.name).name in SKIP_NAMES:
+                    continue
+                name = f"{src}!{m.name}"
+                f = t.extractfile(m)
+                if f is None:
+                    continue
+                if m.name.lower().endswith(".csv"):
+                    yield from _iter_csv_bytes(f, name)  # type: ignore[arg-type]
+                elif m.size > MAX_CABLE_BYTES:
+                    yield ParseError(name, f"file is {m.size // 2**20} MB; one cable is at most 20 MB")
+                else:
+                    yield _guard(name, parse_bytes, f.read(), name)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as e:
+        yield ParseError(src, f"unreadable archive ({e})")
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for sub in sorted(path.rglob("*")):
+                if sub.is_file() and sub.name not in SKIP_NAMES and not sub.name.startswith("."):
+                    yield sub
+        else:
+            yield path
+
+
+def iter_cables(paths: Iterable[str | os.PathLike[str]]) -> Iterator[ParseResult]:
+    """Every cable under `paths` (files, folders recursively, archives), format detected per file."""
+    for path in iter_files(paths):
+        src = str(path)
+        if not path.exists():
+            yield ParseError(src, "no such file or folder")
+            continue
+        name = path.name.lower()
+        try:
+            if name.endswith(ARCHIVES):
+                yield from _iter_archive(path)
+            elif name.endswith(".csv"):
+                with open(path, "rb") as f:
+                    yield from _iter_csv_bytes(f, src)
+            elif path.stat().st_size > MAX_CABLE_BYTES:
+                yield ParseError(src, f"file is {path.stat().st_size // 2**20} MB; one cable is at most 20 MB "
+                                 "(use the CSV format for bulk releases)")
+            else:
+                yield _guard(src, parse_bytes, path.read_bytes(), src)
+        except OSError as e:
+            yield ParseError(src, f"cannot read ({e.strerror or e})")
+
+
+def parse_one(path: str | os.PathLike[str]) -> Cable:
+    """Exactly one cable from one file; raises ParseError otherwise."""
+    results = list(iter_cables([path]))
+    for r in results:
+        if isinstance(r, ParseError):
+            raise r
+    if len(results) != 1:
+        raise ParseError(str(path), f"expected one cable, found {len(results)}")
+    r0 = results[0]
+    assert isinstance(r0, Cable)
+    return r0
+
+
+__all__ = ["ParseResult", "iter_cables", "parse_bytes", "parse_one", "ParseError"]
