@@ -25,7 +25,7 @@ class Settings:
     # embedder: "minilm" = the packaged all-MiniLM-L6-v2; or any sentence-transformers path/name
     embedder: str = "minilm"
     embed_backend: str = "auto"  # auto | torch | onnx
-    embed_batch: int = 64
+    embed_batch: int = 16
     embed_context: bool = True  # prepend subject/origin/date to each paragraph when embedding
     window_tokens: int = 200  # passage window (cl100k tokens); MiniLM truncates at 256 word pieces
     window_overlap: int = 40
@@ -37,7 +37,8 @@ class Settings:
     temperature: float = 0.0
     # retrieval
     k: int = 10
-    per_cable_cap: int = 3
+    per_cable_cap: int = 6
+    dense_weight: float = 0.3  # weight of the dense ranking in reciprocal rank fusion (BM25 has 1.0)
     score_floor: float = 0.0
     prompt_passages: int = 4
     prompt_token_budget: int = 900

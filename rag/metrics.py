@@ -1,0 +1,77 @@
+"""Scoring against gold: retrieval (recall@k, full recall, MRR) and answers (containment, token F1)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .gold import GoldItem
+
+Ref = tuple[str, int]  # (cable_id, paragraph number)
+
+
+def _relevant(item: GoldItem, ref: Ref) -> int | None:
+    """Index of the support entry the (cable, paragraph) belongs to, or None."""
+    for i, s in enumerate(item.support):
+        if ref[0] == s.cable_id and ref[1] in s.paragraphs:
+            return i
+    return None
+
+
+@dataclass(frozen=True)
+class RetrievalScore:
+    recall_at: dict[int, float]
+    full_recall_10: float
+    mrr_10: float
+    first_rank: int | None
+
+
+def score_retrieval(item: GoldItem, ranked: Sequence[Ref], ks: Sequence[int] = (1, 5, 10)) -> RetrievalScore:
+    first = next((i + 1 for i, r in enumerate(ranked[:10]) if _relevant(item, r) is not None), None)
+    recall = {k: float(any(_relevant(item, r) is not None for r in ranked[:k])) for k in ks}
+    covered = {_relevant(item, r) for r in ranked[:10]} - {None}
+    full = float(len(covered) == len(item.support))
+    return RetrievalScore(recall, full, 1.0 / first if first else 0.0, first)
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    text = re.sub(r"[^a-z0-9 ]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+            "eight": "8", "nine": "9", "ten": "10", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50"}
+
+
+def _canon_numbers(text: str) -> str:
+    return " ".join(_NUMBERS.get(w, w) for w in normalize(text).split())
+
+
+def contains_answer(response: str, item: GoldItem) -> bool:
+    """Normalised gold answer (or an alias) contained in the response; long answers by key-token coverage."""
+    if item.answer is None:
+        return False
+    resp = _canon_numbers(response)
+    for cand in (item.answer, *item.aliases):
+        c = _canon_numbers(cand)
+        if c and c in resp:
+            return True
+    return token_recall(response, item) >= 0.75
+
+
+def token_recall(response: str, item: GoldItem) -> float:
+    """Share of the answer's content tokens found in the response (best over answer and aliases)."""
+    if item.answer is None:
+        return 0.0
+    resp = set(_canon_numbers(response).split())
+    best = 0.0
+    stop = {"and", "or", "of", "in", "on", "to", "for", "with", "by", "was", "is", "he", "she", "it"}
+    for cand in (item.answer, *item.aliases):
+        toks = [t for t in _canon_numbers(cand).split() if t not in stop]
+        if toks:
+            best = max(best, sum(t in resp for t in toks) / len(toks))
+    return best
