@@ -9,19 +9,23 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from . import prompts, tokens
-from .check import Checker, Support, is_factual
+from .check import Checker, Support
 from .citations import strip_citations
 from .errors import InputTooLargeError
 from .lexical import tokenize
 from .llm import LLM, Message
 from .query import Filters, find_cable_ids
 from .records import Answer, CitationRef, Hit, SentenceCheck, Timing
-from .retrieve import Retriever
+from .metadata import metadata_answer
+from .retrieve import Retrieval, Retriever
 from .sentences import split_sentences
 from .settings import Settings
 
 ABSTAIN_TEXT = "The indexed cables do not answer this question."
 DENSE_FLOOR = 0.28  # below this cosine nothing retrieved is about the question
+SPAN_MIN_COVER = 0.25  # IDF-weighted share of the question's words the supporting span must carry
+EXTRACT_MIN_COVER = 0.6  # share of the question's content words a quoted sentence must carry
+_META_ANSWER = re.compile(r"^(the )?(passages?|cables?|text)\b|\bpassages? (do|does)\b", re.I)
 _MARKER = re.compile(r"\[\s*P\s*(\d{1,2})\s*\]|\bP(\d{1,2})\b")
 _NOT_IN = re.compile(r"NOT IN (THE )?CABLES|not (contained|mentioned|provided|found|stated|given) in the (passages|cables)|"
                      r"passages do not (contain|mention|say|state|provide)|no information", re.I)
@@ -133,6 +137,13 @@ class Answerer:
         if not r.hits or (r.top_dense < DENSE_FLOOR and not named):
             yield Done(self._abstain(question, sq, r.hits, Timing(t_ret, 0.0, time.perf_counter() - t0)))
             return
+        direct = self._metadata(question if not history else sq, r)
+        if direct is not None:
+            yield Token(direct.text)
+            t = time.perf_counter() - t0
+            yield Done(Answer(question, _display(direct), False, (direct,), r.hits, Timing(t_ret, t, t), "metadata",
+                              "", sq))
+            return
         shown = list(r.hits[: s.prompt_passages])
         prompt = self._prompt(question, shown, history)
         yield Status("generating")
@@ -145,16 +156,52 @@ class Answerer:
             yield Token(piece)
         raw = "".join(pieces).strip()
         yield Status("checking citations")
-        sentences = self._attribute(raw, shown, list(r.hits))
-        timing = Timing(t_ret, ttft, time.perf_counter() - t0)
+        sentences = [] if _NOT_IN.search(raw) else self._attribute(raw, shown, list(r.hits), sq)
         supported = [x for x in sentences if x.verdict in ("supported", "partial")]
-        if _NOT_IN.search(raw) or not supported:
-            yield Done(self._abstain(question, sq, r.hits, timing, raw))
-            return
+        if not supported:
+            quote = self._extract(sq, shown)
+            if quote is None:
+                timing = Timing(t_ret, ttft, time.perf_counter() - t0)
+                yield Done(self._abstain(question, sq, r.hits, timing, raw))
+                return
+            sentences = [quote]
+        timing = Timing(t_ret, ttft, time.perf_counter() - t0)
         text = " ".join(_display(x) for x in sentences)
         yield Done(Answer(question, text, False, tuple(sentences), r.hits, timing, self.llm.name, prompt, sq))
 
-    def _attribute(self, raw: str, shown: Sequence[Hit], hits: Sequence[Hit]) -> list[SentenceCheck]:
+    def _metadata(self, question: str, r: Retrieval) -> SentenceCheck | None:
+        known = [c for c in r.query.cable_ids if c in self.retriever.index.cable_meta]
+        if len(known) != 1:
+            return None
+        cable = self.retriever.index.cable(known[0])
+        m = metadata_answer(question, cable) if cable else None
+        if m is None:
+            return None
+        passages = [(h.pid, h.passage.text) for h in r.hits if h.pid == m.pid]
+        sup = self.checker.best_support(m.text, passages, question) if passages else Support(0.0, "", "")
+        cid, lab = m.pid.split(" ¶", 1)
+        return SentenceCheck(m.text, (CitationRef(cid, lab, m.pid, "valid"),), "supported" if sup.score else "partial",
+                             round(max(sup.score, 0.5), 3), m.pid, sup.span)
+
+    def _extract(self, question: str, shown: Sequence[Hit]) -> SentenceCheck | None:
+        """When the model gives nothing verifiable: the passage sentence that best matches the question,
+        quoted verbatim, if it matches well enough; else None (abstain)."""
+        if not tokenize(question):
+            return None
+        lex = self.retriever.index.lexical
+        best: tuple[float, str, Hit] | None = None
+        for h in shown[:3]:
+            for sent in split_sentences(h.passage.text):
+                cover = lex.coverage(question, sent)
+                if best is None or cover > best[0]:
+                    best = (cover, sent, h)
+        if best is None or best[0] < EXTRACT_MIN_COVER:
+            return None
+        cover, sent, h = best
+        cid, lab = h.pid.split(" ¶", 1)
+        return SentenceCheck(f"\u201c{sent}\u201d", (CitationRef(cid, lab, h.pid, "valid"),), "supported", 1.0, h.pid, sent)
+
+    def _attribute(self, raw: str, shown: Sequence[Hit], hits: Sequence[Hit], question: str) -> list[SentenceCheck]:
         out: list[SentenceCheck] = []
         cands = [(h.pid, h.passage.text) for h in shown] + [(h.pid, h.passage.text) for h in hits if h not in shown]
         for sent in split_sentences(raw):
@@ -163,14 +210,16 @@ class Answerer:
             clean = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"\s{2,}", " ", clean))
             if not clean or not re.search(r"[A-Za-z0-9]", clean):
                 continue
-            if not is_factual(clean):
+            if not (set(tokenize(clean)) - set(tokenize(question))) or _META_ANSWER.search(clean):
                 out.append(SentenceCheck(clean, (), "not_factual", 0.0))
                 continue
             marked = [(shown[m - 1].pid, shown[m - 1].passage.text) for m in marks if 1 <= m <= len(shown)]
-            best = self.checker.best_support(clean, marked) if marked else Support(0.0, "", "")
+            best = self.checker.best_support(clean, marked, question) if marked else Support(0.0, "", "")
             if best.score < self.checker.partial:
-                best = self.checker.best_support(clean, cands)
+                best = self.checker.best_support(clean, cands, question)
             verdict = self.checker.verdict(best.score)
+            if verdict != "unsupported" and self.retriever.index.lexical.coverage(question, best.span) < SPAN_MIN_COVER:
+                verdict = "unsupported"  # true of some paragraph, but that paragraph is not about the question
             refs: tuple[CitationRef, ...] = ()
             if verdict != "unsupported":
                 cid, lab = best.pid.split(" ¶", 1)

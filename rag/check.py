@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .chunk import header_text
 from .citations import find_citations, strip_citations
 from .embed import Embedder
 from .lexical import STOP, tokenize
@@ -79,11 +80,13 @@ class Checker:
         self.partial = partial
 
     # -- scoring
-    def support(self, sentence: str, pid: str, text: str) -> Support:
+    def support(self, sentence: str, pid: str, text: str, given: str = "") -> Support:
+        """How well `text` supports `sentence`. Words, numbers and names also in `given` (the question an
+        answer restates) need no support; only what the sentence adds is judged."""
         claim = strip_citations(sentence)
         if len(normalize(claim)) >= 20 and normalize(claim) in normalize(text):
             return Support(1.0, claim, pid)
-        ctoks = set(tokenize(claim))
+        ctoks = set(tokenize(claim)) - set(tokenize(given))
         if not ctoks:
             return Support(0.0, "", pid)
         spans = _spans(text)
@@ -99,22 +102,23 @@ class Checker:
             span = spans[top[j]]
             score = 0.55 * lex[top[j]] + 0.45 * float(sims[j])
         penalty = 0.0
-        missing_nums = numbers(claim) - numbers(text)
+        missing_nums = numbers(claim) - numbers(text) - numbers(given)
         penalty += min(0.5, 0.3 * len(missing_nums))
-        missing_names = names(claim) - set(tokenize(text)) - {w.lower() for w in re.findall(r"[A-Za-z']+", text)}
+        known = {w.lower() for w in re.findall(r"[A-Za-z']+", text + " " + given)}
+        missing_names = names(claim) - set(tokenize(text)) - known
         penalty += min(0.4, 0.2 * len(missing_names))
-        if bool(_NEG.search(claim)) != bool(_NEG.search(span)):
+        if bool(_NEG.search(claim)) != bool(_NEG.search(span)) and not _NEG.search(given):
             penalty += 0.15
         return Support(max(0.0, score - penalty), span, pid)
 
     def verdict(self, score: float) -> str:
         return "supported" if score >= self.supported else "partial" if score >= self.partial else "unsupported"
 
-    def best_support(self, sentence: str, candidates: Sequence[tuple[str, str]]) -> Support:
+    def best_support(self, sentence: str, candidates: Sequence[tuple[str, str]], given: str = "") -> Support:
         """Best of (pid, text) candidates for a sentence."""
         best = Support(0.0, "", "")
         for pid, text in candidates:
-            s = self.support(sentence, pid, text)
+            s = self.support(sentence, pid, text, given)
             if s.score > best.score:
                 best = s
         return best
@@ -131,7 +135,8 @@ class Checker:
         out = []
         for lab in labels:
             p = cable.paragraph(lab)
-            out.append((CitationRef(cable_id, lab, raw, "valid" if p else "unknown_paragraph"), p.text if p else ""))
+            text = (header_text(cable, p) if p.num == 0 else p.text) if p else ""
+            out.append((CitationRef(cable_id, lab, raw, "valid" if p else "unknown_paragraph"), text))
         return out
 
     def check_text(self, text: str) -> CitationReport:

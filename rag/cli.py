@@ -33,7 +33,7 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
             print(cable_json(r), flush=False)
         else:
             print(f"{r.id}\t{r.created}\t{r.origin}\t{r.classification}\t{len(r.paragraphs) - 1} paragraphs\t{r.subject}")
-    _err(f"parsed {parsed} cables, skipped {skipped} files")
+    _err(f"parsed {parsed} cables, skipped {skipped} files or rows")
     return 0 if parsed else 1
 
 

@@ -166,7 +166,7 @@ def ingest(
     with write_lock(root):
         prev = None if rebuild else current_version(root)
         prev_manifest = Manifest.read(prev / "manifest.json") if prev else None
-        emb_name = resolve_model(settings.embedder)[0]
+        emb_name = embedder.name if embedder is not None else resolve_model(settings.embedder)[0]
         if prev_manifest and (prev_manifest.embedder != emb_name or prev_manifest.format_version != FORMAT_VERSION
                               or prev_manifest.with_context != settings.embed_context
                               or prev_manifest.window_tokens != settings.window_tokens):
@@ -341,7 +341,7 @@ class Index:
         return self.store.cable(cable_id)
 
     @classmethod
-    def load(cls, settings: Settings, verify: bool = True) -> Index:
+    def load(cls, settings: Settings, verify: bool = True, expect_embedder: str | None = None) -> Index:
         root = Path(settings.index_dir)
         folder = current_version(root)
         if folder is None:
@@ -350,7 +350,7 @@ class Index:
         if manifest.format_version != FORMAT_VERSION:
             raise IndexMismatchError(f"index at {folder} has format {manifest.format_version}, this version reads "
                                      f"{FORMAT_VERSION}: rebuild with `cables ingest --rebuild PATH...`")
-        want = resolve_model(settings.embedder)[0]
+        want = expect_embedder or resolve_model(settings.embedder)[0]
         if manifest.embedder != want:
             raise IndexMismatchError(
                 f"index at {folder} was built with embedder {manifest.embedder} (dim {manifest.dim}) but this run "

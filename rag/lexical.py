@@ -61,6 +61,25 @@ class Lexical:
 
         return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0))
 
+    def idf(self, token: str) -> float:
+        """Inverse document frequency over the passages; unseen words count as the rarest."""
+        if not hasattr(self, "_df"):
+            self._df = np.diff(np.asarray(self.retriever.scores["indptr"]))
+            self._n = int(self.retriever.scores["num_docs"])
+        i = self.retriever.vocab_dict.get(token)
+        df = int(self._df[i]) if i is not None and i < len(self._df) else 0
+        return float(np.log((self._n + 1) / (df + 0.5)))
+
+    def coverage(self, query: str, text: str) -> float:
+        """IDF-weighted share of the query's words that occur in `text`."""
+        q = set(tokenize(query))
+        if not q:
+            return 0.0
+        t = set(tokenize(text))
+        w = {x: self.idf(x) for x in q}
+        total = sum(w.values())
+        return sum(v for x, v in w.items() if x in t) / total if total else 0.0
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         vocab = self.retriever.vocab_dict
         toks = [t for t in query_tokens if t in vocab]

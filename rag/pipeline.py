@@ -23,7 +23,7 @@ class Pipeline:
 
 
 def open_pipeline(settings: Settings, mode: str = "hybrid", embedder: Embedder | None = None) -> Pipeline:
-    index = Index.load(settings)
+    index = Index.load(settings, expect_embedder=embedder.name if embedder is not None else None)
     emb = embedder or load_embedder(settings)
     return Pipeline(settings, index, emb, Retriever(index, emb, settings, mode=mode), Checker(index.cable, emb))
 

@@ -29,14 +29,8 @@ class Meta:
 
 def telegram_start(text: str) -> int:
     """Offset of the classification banner that opens the telegram body (after any routing block)."""
-    fm = re.search(r"^[ \t]*FM[ \t]+\S", text, re.M)
-    start = fm.end() if fm else 0
-    m = BANNER.search(text, start)
-    if m is None and start:
-        m = BANNER.search(text)
-    if m is None:
-        return 0
-    return m.start()
+    m = BANNER.search(text)
+    return m.start() if m else 0
 
 
 def cut_after_signature(text: str) -> str:
