@@ -176,7 +176,8 @@ def ingest(
                 "passage settings: run `cables ingest --rebuild PATH...` to start fresh")
         versions = root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
-        name = time.strftime("v%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+        now = time.time()
+        name = time.strftime("v%Y%m%d-%H%M%S", time.gmtime(now)) + f".{int(now * 1e6) % 1_000_000:06d}-{os.getpid()}"
         tmp = versions / f".{name}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
@@ -186,7 +187,7 @@ def ingest(
         store = Store(tmp / "store.sqlite")
         try:
             report = _ingest_into(store, paths, prev, settings, embedder, emb_name, on_error, progress, tmp, t0)
-            if report.added == 0 and report.updated == 0 and prev is not None:
+            if report.added == 0 and report.updated == 0 and (prev is not None or store.count_cables() == 0):
                 store.close()
                 shutil.rmtree(tmp, ignore_errors=True)
                 return report
@@ -248,7 +249,7 @@ def _ingest_into(store: Store, paths: Iterable[str | os.PathLike[str]], prev: Pa
         store.put_cable(r)
     store.commit()
     base = IngestReport(added, updated, unchanged, len(errors), tuple(errors))
-    if not changed and prev is not None:
+    if not changed:
         return base
     # passages: old rows of unchanged cables are reused as they are; changed cables are re-chunked
     old_vecs: dict[str, np.ndarray] = {}

@@ -19,7 +19,6 @@ _HEADER_WORDS = re.compile(
 _SIGN_WORDS = re.compile(r"\b(sign(?:ed|s|ature|atory|er)|who sent|whose name appears at the end)\b", re.I)
 _YEAR_FILTER = re.compile(r"\b(?:cables?|telegrams?|reporting|sent|written|dated)\s+(?:from|of|in|during)\s+"
                           r"((?:19|20)\d{2})\b|\b(?:in|from)\s+((?:19|20)\d{2})\s+cables?\b", re.I)
-_POST_YEAR = re.compile(r"\b(Embassy|Consulate|Mission)\s+([A-Z][A-Za-z .'-]{2,30}?)\s+in\s+((?:19|20)\d{2})\b")
 _TAG_FILTER = re.compile(r"\b(?:tagged|with (?:the )?tags?|TAGS?:?)\s+((?:[A-Z]{2,6}(?:\s*(?:,|and|or)\s*|\s+)?)+)")
 
 
@@ -89,17 +88,13 @@ def analyze(text: str, known_origins: frozenset[str] = frozenset()) -> Query:
     filters = Filters()
     ym = _YEAR_FILTER.search(text)
     year = (ym.group(1) or ym.group(2)) if ym else None
-    pm2 = _POST_YEAR.search(text)
-    if pm2:
-        year = pm2.group(3)
-        origin = f"{pm2.group(1)} {pm2.group(2).strip()}"
-        if not known_origins or origin in known_origins:
-            filters = replace(filters, origins=(origin,))
-    else:
-        for o in known_origins:
-            if re.search(rf"\b{re.escape(o)}\b", text):
-                filters = replace(filters, origins=(o,))
-                break
+    for o in sorted(known_origins, key=len, reverse=True):
+        om = re.search(rf"\b{re.escape(o)}\b", text)
+        if om:
+            filters = replace(filters, origins=(o,))
+            near = re.match(r"[^.?!]{0,25}?\bin ((?:19|20)\d{2})\b", text[om.end():])
+            year = year or (near.group(1) if near else None)
+            break
     if year:
         filters = replace(filters, date_from=year, date_to=year)
     tm = _TAG_FILTER.search(text)

@@ -46,7 +46,7 @@ class SplitBody:
 def add_plain_markers(text: str) -> str:
     """For text with no `¶` at all (pasted web pages, the CSV release): mark lines that start `N.` as the
     WikiLeaks viewer does, so every format numbers paragraphs the same way."""
-    if "¶" in text:
+    if MARKER.search(text):
         return text
     return PLAIN_MARKER.sub(lambda m: f"{m.group(1)}¶{m.group(2)}.", text)
 

@@ -1,0 +1,65 @@
+"""Gold loading and metrics; `cables eval` end to end on the real subset index (retrieval only)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.errors import GoldError
+from rag.gold import GoldItem, Support, load_gold
+from rag.metrics import contains_answer, score_retrieval, token_recall
+
+from .conftest import REPO
+
+ITEM = GoldItem("x", "q", "35 minutes", ("thirty-five minutes",), "number",
+                (Support("10SANAA221", (1,)), Support("10SANAA221", (2, 3))))
+
+
+def test_dev_set_loads() -> None:
+    items = load_gold(REPO / "eval" / "dev_qa.jsonl")
+    assert len(items) == 40 and sum(not i.answerable for i in items) == 4
+
+
+def test_bad_gold_lines_are_all_reported(tmp_path: Path) -> None:
+    f = tmp_path / "g.jsonl"
+    f.write_text('{"id": "a", "question": "q", "answer": "x", "support": []}\nnot json\n'
+                 '{"id": "b", "question": "q", "answer": null, "support": [{"cable_id": "??", "paragraphs": [1]}]}\n')
+    with pytest.raises(GoldError) as e:
+        load_gold(f)
+    msg = str(e.value)
+    assert f"{f}:1: an answerable item needs" in msg and f"{f}:2:" in msg and f"{f}:3: support cable_id" in msg
+
+
+def test_retrieval_scores() -> None:
+    s = score_retrieval(ITEM, [("X", 1), ("10SANAA221", 3), ("10SANAA221", 1)])
+    assert s.recall_at[1] == 0.0 and s.recall_at[5] == 1.0 and s.mrr_10 == 0.5 and s.full_recall_10 == 1.0
+    assert score_retrieval(ITEM, [("10SANAA221", 1)]).full_recall_10 == 0.0
+
+
+def test_answer_matching() -> None:
+    assert contains_answer("The meeting lasted 35 minutes [10SANAA221 ¶1].", ITEM)
+    assert contains_answer("It lasted thirty five minutes.", ITEM)
+    assert not contains_answer("It lasted an hour.", ITEM)
+    assert token_recall("35", ITEM) == 0.5
+
+
+def test_cli_eval_retrieval_only_and_resume(real_index, real_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "rag.cli", "--index", real_settings.index_dir, "eval", "--gold",
+           str(REPO / "eval" / "dev_qa.jsonl"), "--out", str(out), "--retrieval-only", "--limit", "12", "--quiet",
+           "--min-recall", "0.9"]
+    env = {"CABLES_CACHE_DIR": real_settings.cache_dir, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["retrieval"]) == {"dense", "bm25", "hybrid"}
+    assert report["retrieval"]["hybrid"]["recall@10"] >= 0.9
+    assert (out / "report.md").exists() and (out / "recall_at_k.png").exists()
+    r2 = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+    assert r2.returncode == 0 and json.loads((out / "report.json").read_text())["retrieval"] == report["retrieval"]
+    bad = subprocess.run([*cmd[:-1], "1.01"], capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+    assert bad.returncode == 1 and "below the threshold" in bad.stderr

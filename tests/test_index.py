@@ -1,0 +1,156 @@
+"""The real index: build with the real embedder, save/load, incremental, manifest checks, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
+from rag.index import Index, current_version, ingest, write_lock
+from rag.retrieve import Retriever
+from rag.settings import Settings
+
+from .conftest import FIXTURES, REPO, SUBSET, FakeEmbedder
+
+
+def test_real_build_and_reload_give_identical_results(real_index, real_settings, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    m = real_index.manifest
+    assert m.embedder == "sentence-transformers/all-MiniLM-L6-v2" and m.dim == 384 and m.normalized
+    assert m.cable_count == len(SUBSET) and m.passage_count == real_index.store.count_passages()
+    assert set(m.files) >= {"store.sqlite", "vectors.npy", "dense.faiss"}
+    vecs = np.asarray(real_index.vectors)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
+    q = "How many full-time staff did Estonia's CERT have during the 2007 cyber attacks?"
+    a = Retriever(real_index, real_embedder, real_settings).search(q).hits
+    again = Index.load(real_settings)
+    b = Retriever(again, real_embedder, real_settings).search(q).hits
+    assert [(h.pid, round(h.score, 6)) for h in a] == [(h.pid, round(h.score, 6)) for h in b]
+    assert a[0].passage.cable_id in {"07TALLINN375", "07TALLINN366"}
+
+
+def test_long_paragraphs_are_windowed_not_truncated(real_index) -> None:  # type: ignore[no-untyped-def]
+    from rag import tokens
+
+    rows = list(real_index.store.passage_rows())
+    windows = [p for _, p, _ in rows if p.window > 0]
+    assert windows, "the subset has paragraphs longer than one window"
+    assert max(tokens.count(p.text) for _, p, _ in rows) <= 210
+    pid = windows[0].pid
+    cable = real_index.cable(windows[0].cable_id)
+    full = cable.paragraph(pid.split("¶")[1]).text
+    assert full.split()[-1] in " ".join(p.text for _, p, _ in rows if p.pid == pid)
+
+
+def test_second_ingest_reports_unchanged_quickly(real_index, real_settings, subset_dir) -> None:  # type: ignore[no-untyped-def]
+    before = current_version(Path(real_settings.index_dir))
+    t = time.time()
+    r = ingest([subset_dir], real_settings, progress=False)
+    assert (r.added, r.updated, r.unchanged, r.failed) == (0, 0, len(SUBSET), 0)
+    assert time.time() - t < 30
+    assert current_version(Path(real_settings.index_dir)) == before
+
+
+def test_incremental_add_reembeds_only_new(tmp_path: Path, subset_dir: Path) -> None:
+    s = Settings(index_dir=str(tmp_path / "idx"), cache_dir=str(tmp_path / "c"))
+    emb = FakeEmbedder()
+    first = ingest([subset_dir / "07TALLINN366.html", subset_dir / "07TALLINN375.html"], s, embedder=emb,
+                   progress=False)
+    assert first.added == 2 and first.embedded == first.passages
+    seed = FIXTURES / "seeds" / "001_60a81c5ffc7b069b.txt"
+    second = ingest([subset_dir / "07TALLINN366.html", seed], s, embedder=emb, progress=False)
+    assert (second.added, second.unchanged) == (1, 1)
+    assert second.reused == first.passages and second.embedded == second.passages - first.passages
+    idx = Index.load(s, expect_embedder=emb.name)
+    assert idx.manifest.cable_count == 3 and idx.cable("06MOSCOW1323") is not None
+
+
+def test_changed_cable_is_updated(tmp_path: Path) -> None:
+    s = Settings(index_dir=str(tmp_path / "idx"))
+    src = tmp_path / "c.txt"
+    src.write_text((FIXTURES / "seeds" / "001_60a81c5ffc7b069b.txt").read_text())
+    emb = FakeEmbedder()
+    ingest([src], s, embedder=emb, progress=False)
+    src.write_text(src.read_text().replace("unwelcome surprise", "welcome surprise"))
+    r = ingest([src], s, embedder=emb, progress=False)
+    assert r.updated == 1 and 0 < r.embedded < r.passages
+    assert "welcome surprise" in Index.load(s, expect_embedder=emb.name).cable("06MOSCOW1323").paragraphs[1].text  # type: ignore[union-attr]
+
+
+def test_missing_index_and_mismatched_embedder(tmp_path: Path) -> None:
+    s = Settings(index_dir=str(tmp_path / "none"))
+    with pytest.raises(IndexMissingError, match="cables ingest"):
+        Index.load(s)
+    ingest([FIXTURES / "seeds"], Settings(index_dir=str(tmp_path / "i")), embedder=FakeEmbedder(), progress=False)
+    with pytest.raises(IndexMismatchError, match="built with embedder fake-hash-embedder.*--rebuild"):
+        Index.load(Settings(index_dir=str(tmp_path / "i")))
+
+
+def test_corrupted_file_is_detected(tmp_path: Path) -> None:
+    s = Settings(index_dir=str(tmp_path / "i"))
+    ingest([FIXTURES / "seeds"], s, embedder=FakeEmbedder(), progress=False)
+    v = current_version(Path(s.index_dir))
+    assert v is not None
+    with open(v / "vectors.npy", "r+b") as f:
+        f.seek(-8, os.SEEK_END)
+        f.write(b"\x13\x37\x13\x37\x13\x37\x13\x37")
+    with pytest.raises(IndexCorruptError, match="vectors.npy fails its checksum"):
+        Index.load(s, expect_embedder="fake-hash-embedder")
+
+
+def test_second_writer_is_refused(tmp_path: Path) -> None:
+    with write_lock(tmp_path), pytest.raises(IndexLockedError, match="being written by pid"):
+        ingest([FIXTURES / "seeds"], Settings(index_dir=str(tmp_path)), embedder=FakeEmbedder(), progress=False)
+
+
+KILL_SCRIPT = """
+import sys, time
+sys.path.insert(0, {repo!r})
+from tests.conftest import FakeEmbedder
+from rag.index import ingest
+from rag.settings import Settings
+
+class Slow(FakeEmbedder):
+    def embed(self, texts, progress=None):
+        print("EMBEDDING", flush=True)
+        time.sleep(60)
+        return super().embed(texts, progress)
+
+ingest([{src!r}], Settings(index_dir={idx!r}), embedder=Slow(), progress=False)
+"""
+
+
+def test_killed_build_leaves_previous_index_usable(tmp_path: Path, subset_dir: Path) -> None:
+    s = Settings(index_dir=str(tmp_path / "idx"))
+    emb = FakeEmbedder()
+    ingest([FIXTURES / "seeds"], s, embedder=emb, progress=False)
+    before = current_version(Path(s.index_dir))
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_SCRIPT.format(repo=str(REPO), src=str(subset_dir), idx=s.index_dir))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "EMBEDDING"  # mid-build: cables stored, vectors not yet
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert current_version(Path(s.index_dir)) == before
+    idx = Index.load(s, expect_embedder=emb.name)
+    assert idx.manifest.cable_count == 2
+    # the next ingest finishes the job and the lock was released by the kill
+    r = ingest([subset_dir], s, embedder=emb, progress=False)
+    assert r.added == len(SUBSET)
+    assert Index.load(s, expect_embedder=emb.name).manifest.cable_count == len(SUBSET) + 2
+
+
+def test_manifest_records_build_metadata(real_index) -> None:  # type: ignore[no-untyped-def]
+    data = json.loads((real_index.folder / "manifest.json").read_text())
+    for key in ("format_version", "embedder", "dim", "normalized", "passage_count", "corpus_fingerprint",
+                "built_at", "libraries", "files"):
+        assert key in data
+    assert "faiss" in data["libraries"]
