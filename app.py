@@ -20,7 +20,14 @@ from typing import Any
 from rag.answer import Answerer, Done, Status, Token, Turn
 from rag.errors import CablesError, InputTooLargeError
 from rag.present import (
-    EVIDENCE_HEADERS, ExportIds, answer_html, cable_html, esc, evidence_rows, export_json, export_markdown,
+    EVIDENCE_HEADERS,
+    ExportIds,
+    answer_html,
+    cable_html,
+    esc,
+    evidence_rows,
+    export_json,
+    export_markdown,
 )
 from rag.query import Filters
 from rag.records import Answer
@@ -28,8 +35,11 @@ from rag.settings import Settings
 
 UPLOAD_TYPES = (".html", ".htm", ".txt", ".csv", ".zip", ".tar", ".gz", ".tgz", ".xz")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-STATUS = {"retrieving": "Retrieving paragraphs…", "generating": "Generating the answer…",
-          "checking citations": "Checking citations…"}
+STATUS = {
+    "retrieving": "Retrieving paragraphs…",
+    "generating": "Generating the answer…",
+    "checking citations": "Checking citations…",
+}
 
 CSS = """
 #cite-box, #cite-open {display: none !important;}
@@ -59,7 +69,9 @@ JS = """
 }
 """
 
-SCROLL_JS = "() => { setTimeout(() => document.querySelector('.cable .para.cited')?.scrollIntoView({block: 'center'}), 100); }"
+SCROLL_JS = (
+    "() => { setTimeout(() => document.querySelector('.cable .para.cited')?.scrollIntoView({block: 'center'}), 100); }"
+)
 
 
 @dataclass(frozen=True)
@@ -100,11 +112,16 @@ class Context:
         self._answerer = open_answerer(self.settings, llm=self._llm, pipeline=pipe)
 
 
-def filters_from(origins: list[str] | None, date_from: str, date_to: str, classes: list[str] | None,
-                 tags: str) -> Filters:
-    return Filters(origins=tuple(origins or ()), date_from=(date_from or "").strip(), date_to=(date_to or "").strip(),
-                   classifications=tuple(classes or ()),
-                   tags=tuple(t.upper() for t in (tags or "").replace(",", " ").split()))
+def filters_from(
+    origins: list[str] | None, date_from: str, date_to: str, classes: list[str] | None, tags: str
+) -> Filters:
+    return Filters(
+        origins=tuple(origins or ()),
+        date_from=(date_from or "").strip(),
+        date_to=(date_to or "").strip(),
+        classifications=tuple(classes or ()),
+        tags=tuple(t.upper() for t in (tags or "").replace(",", " ").split()),
+    )
 
 
 def friendly(e: BaseException) -> str:
@@ -130,16 +147,24 @@ def build(ctx: Context) -> Any:
 
     with gr.Blocks(title="cables: cited answers from diplomatic cables") as demo:
         session = gr.State(Session())
-        gr.Markdown(f"### cables: ask the diplomatic cables\n<small>{esc(idx_note)}. Every claim cites "
-                    "`CABLE ¶N`; ✔ supported, ◐ partly, ✘ not supported (never cited). Click a citation.</small>")
+        gr.Markdown(
+            f"### cables: ask the diplomatic cables\n<small>{esc(idx_note)}. Every claim cites "
+            "`CABLE ¶N`; ✔ supported, ◐ partly, ✘ not supported (never cited). Click a citation.</small>"
+        )
         with gr.Row():
             with gr.Column(scale=3):
-                status = gr.Markdown("Ready." if ctx.loaded() else "Ready (the model loads on the first question).",
-                                     elem_id="status")
+                status = gr.Markdown(
+                    "Ready." if ctx.loaded() else "Ready (the model loads on the first question).", elem_id="status"
+                )
                 chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
                 with gr.Row():
-                    question = gr.Textbox(placeholder="Ask about the cables…", show_label=False, scale=5,
-                                          elem_id="question", max_length=settings.max_question_chars)
+                    question = gr.Textbox(
+                        placeholder="Ask about the cables…",
+                        show_label=False,
+                        scale=5,
+                        elem_id="question",
+                        max_length=settings.max_question_chars,
+                    )
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 cites = gr.Radio(label="Citations in the last answer", choices=[], elem_id="cite-chips")
                 with gr.Row():
@@ -156,8 +181,11 @@ def build(ctx: Context) -> Any:
                 with gr.Accordion("Evidence: the paragraphs retrieved for the last question", open=False):
                     evidence = gr.Dataframe(headers=EVIDENCE_HEADERS, wrap=True, elem_id="evidence")
                 with gr.Accordion("Add cables", open=False):
-                    upload = gr.File(label=f"HTML, text, CSV or archives, up to {settings.max_upload_mb} MB each",
-                                     file_count="multiple", file_types=list(UPLOAD_TYPES))
+                    upload = gr.File(
+                        label=f"HTML, text, CSV or archives, up to {settings.max_upload_mb} MB each",
+                        file_count="multiple",
+                        file_types=list(UPLOAD_TYPES),
+                    )
                     upload_log = gr.Markdown()
             with gr.Column(scale=2):
                 panel = gr.HTML("<p>Click a citation to see its paragraph in the cable.</p>", elem_id="cable-panel")
@@ -172,12 +200,19 @@ def build(ctx: Context) -> Any:
                 yield s, msgs, "Type a question first.", gr.update(), gr.update(), ""
                 return
             msgs += [{"role": "user", "content": esc(q)}, {"role": "assistant", "content": "…"}]
-            yield s, msgs, ("Loading the model…" if not ctx.loaded() else "Retrieving paragraphs…"), gr.update(), \
-                gr.update(), ""
+            yield (
+                s,
+                msgs,
+                ("Loading the model…" if not ctx.loaded() else "Retrieving paragraphs…"),
+                gr.update(),
+                gr.update(),
+                "",
+            )
             try:
                 if len(q) > settings.max_question_chars:
-                    raise InputTooLargeError(f"the question is {len(q)} characters; the limit is "
-                                             f"{settings.max_question_chars}")
+                    raise InputTooLargeError(
+                        f"the question is {len(q)} characters; the limit is {settings.max_question_chars}"
+                    )
                 with ctx.lock:
                     answerer = ctx.answerer()
                     text = ""
@@ -194,8 +229,11 @@ def build(ctx: Context) -> Any:
                 turns = (*s.turns, Turn(q, a.text, a.standalone_question or q))[-settings.max_history_turns :]
                 s2 = Session(turns, (*s.answers, a)[-settings.max_history_turns :], tuple(msgs))
                 pids = [f"{c.cable_id} ¶{c.paragraph}" for c in a.citations] or [h.pid for h in a.hits[:3]]
-                done = (f"Answered in {a.timing.total_s:.1f}s (first token {a.timing.ttft_s:.1f}s)."
-                        if not a.abstained else "No answer in the indexed cables; closest paragraphs listed.")
+                done = (
+                    f"Answered in {a.timing.total_s:.1f}s (first token {a.timing.ttft_s:.1f}s)."
+                    if not a.abstained
+                    else "No answer in the indexed cables; closest paragraphs listed."
+                )
                 yield s2, msgs, done, gr.update(choices=pids, value=None), evidence_rows(a.hits), ""
             except Exception as e:  # noqa: BLE001 - shown as a message, never a stack trace
                 msgs[-1] = {"role": "assistant", "content": friendly(e)}
@@ -222,8 +260,14 @@ def build(ctx: Context) -> Any:
         cites.change(open_cable, cites, panel).then(None, js=SCROLL_JS)
 
         def reset() -> tuple:
-            return Session(), [], "New conversation.", gr.update(choices=[], value=None), [], \
-                "<p>Click a citation to see its paragraph in the cable.</p>"
+            return (
+                Session(),
+                [],
+                "New conversation.",
+                gr.update(choices=[], value=None),
+                [],
+                "<p>Click a citation to see its paragraph in the cable.</p>",
+            )
 
         new.click(reset, None, [session, chat, status, cites, evidence, panel])
 
@@ -231,8 +275,12 @@ def build(ctx: Context) -> Any:
             if not s.answers:
                 return gr.update(visible=False, value=None)
             a0 = ctx.answerer()
-            ids = ExportIds(a0.llm.name, str(Path(settings.prompts_dir).resolve()), a0.retriever.index.version,
-                            a0.retriever.index.manifest.embedder)
+            ids = ExportIds(
+                a0.llm.name,
+                str(Path(settings.prompts_dir).resolve()),
+                a0.retriever.index.version,
+                a0.retriever.index.manifest.embedder,
+            )
             folder = Path(tempfile.mkdtemp(prefix="cables-export-"))
             (folder / "conversation.md").write_text(export_markdown(s.answers, a0.retriever.index.cable, ids))
             (folder / "conversation.json").write_text(export_json(s.answers, a0.retriever.index.cable, ids))
@@ -262,20 +310,26 @@ def ingest_uploads(ctx: Context, files: list[str]) -> str:
                 lines.append(f"- {esc(name)}: not a supported type ({', '.join(UPLOAD_TYPES)})")
                 continue
             if src.stat().st_size > limit:
-                lines.append(f"- {esc(name)}: {src.stat().st_size // 2**20} MB is over the "
-                             f"{ctx.settings.max_upload_mb} MB limit")
+                lines.append(
+                    f"- {esc(name)}: {src.stat().st_size // 2**20} MB is over the {ctx.settings.max_upload_mb} MB limit"
+                )
                 continue
             shutil.copyfile(src, folder / name)
         errors: list[str] = []
         with ctx.lock:
-            report = ingest([folder], ctx.settings, on_error=lambda e: errors.append(e.reason if hasattr(e, "reason")
-                                                                                       else str(e)), progress=False)
+            report = ingest(
+                [folder],
+                ctx.settings,
+                on_error=lambda e: errors.append(e.reason if hasattr(e, "reason") else str(e)),
+                progress=False,
+            )
             if report.added or report.updated:
                 ctx.reload()
         for e in report.errors:
             lines.append(f"- {esc(Path(e.path).name)}: {esc(e.reason)}")
-        lines.insert(0, f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-                        f"failed {report.failed}.")
+        lines.insert(
+            0, f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged}, failed {report.failed}."
+        )
     except Exception as e:  # noqa: BLE001
         lines.insert(0, friendly(e))
     finally:
@@ -285,13 +339,21 @@ def ingest_uploads(ctx: Context, files: list[str]) -> str:
 
 def launch_options(settings: Settings) -> dict[str, Any]:
     """Where and how to listen. Beyond localhost a password is required."""
-    opts: dict[str, Any] = {"server_name": settings.host, "server_port": settings.port, "css": CSS, "js": JS,
-                            "max_file_size": f"{settings.max_upload_mb}mb", "footer_links": [],
-                            "show_error": False}
+    opts: dict[str, Any] = {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "css": CSS,
+        "js": JS,
+        "max_file_size": f"{settings.max_upload_mb}mb",
+        "footer_links": [],
+        "show_error": False,
+    }
     if settings.host not in LOCAL_HOSTS:
         if not settings.password:
-            raise CablesError(f"refusing to listen on {settings.host} without a password: set CABLES_PASSWORD "
-                              "(the user name is 'analyst'), or keep the default host 127.0.0.1")
+            raise CablesError(
+                f"refusing to listen on {settings.host} without a password: set CABLES_PASSWORD "
+                "(the user name is 'analyst'), or keep the default host 127.0.0.1"
+            )
         opts["auth"] = ("analyst", settings.password)
     return opts
 

@@ -15,7 +15,6 @@ import re
 import sys
 import tarfile
 from collections.abc import Iterator
-from pathlib import Path
 
 _PRE = re.compile(r"<pre>(.*?)</pre>", re.S)
 _TD = re.compile(r"<td>(.*?)</td>", re.S)
@@ -27,8 +26,21 @@ def quote(field: str) -> str:
 
 
 def row(n: int, created: str, cid: str, origin: str, classification: str, refs: str, header: str, body: str) -> str:
-    return ",".join([quote(str(n)), quote(created), quote(cid), quote(origin), quote(classification), quote(refs),
-                     quote(header), quote(body)]) + "\n"
+    return (
+        ",".join(
+            [
+                quote(str(n)),
+                quote(created),
+                quote(cid),
+                quote(origin),
+                quote(classification),
+                quote(refs),
+                quote(header),
+                quote(body),
+            ]
+        )
+        + "\n"
+    )
 
 
 def csv_date(iso: str) -> str:
@@ -79,20 +91,35 @@ def main(argv: list[str] | None = None) -> int:
                 out.write(row(n, created, cid, origin, classification, "", header, body))
             return 0
         rng = random.Random(args.seed)
-        sentences = [s for *_, body in real for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", body))
-                     if 60 < len(s) < 400]
+        sentences = [
+            s for *_, body in real for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", body)) if 60 < len(s) < 400
+        ]
         posts = sorted({f[2] for f in real})
         for n in range(1, args.synthetic + 1):
             origin = rng.choice(posts)
             city = re.sub(r"[^A-Z]", "", origin.split(" ", 1)[-1].upper()) or "STATE"
             year = rng.randint(2003, 2010)
             cid = f"{year % 100:02d}{city}{900000 + n}"
-            paras = "\n\n".join(f"{i}. (C) " + " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 5)))
-                                for i in range(1, rng.randint(3, 9)))
-            body = (f"C O N F I D E N T I A L {city} {900000 + n:06d}\n\nE.O. 12958: DECL: 01/01/2020\nTAGS: PREL\n"
-                    f"SUBJECT: SYNTHETIC CABLE {n} (generated for scale tests)\n\n{paras}\n\nSYNTHETIC")
-            out.write(row(n, f"{rng.randint(1, 12)}/{rng.randint(1, 28)}/{year} 12:00", cid, origin, "CONFIDENTIAL",
-                          "", "", body))
+            paras = "\n\n".join(
+                f"{i}. (C) " + " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 5)))
+                for i in range(1, rng.randint(3, 9))
+            )
+            body = (
+                f"C O N F I D E N T I A L {city} {900000 + n:06d}\n\nE.O. 12958: DECL: 01/01/2020\nTAGS: PREL\n"
+                f"SUBJECT: SYNTHETIC CABLE {n} (generated for scale tests)\n\n{paras}\n\nSYNTHETIC"
+            )
+            out.write(
+                row(
+                    n,
+                    f"{rng.randint(1, 12)}/{rng.randint(1, 28)}/{year} 12:00",
+                    cid,
+                    origin,
+                    "CONFIDENTIAL",
+                    "",
+                    "",
+                    body,
+                )
+            )
             if n % 10000 == 0:
                 print(f"{n} synthetic cables", file=sys.stderr)
     return 0

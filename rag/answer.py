@@ -14,9 +14,9 @@ from .citations import strip_citations
 from .errors import InputTooLargeError
 from .lexical import tokenize
 from .llm import LLM, Message
+from .metadata import metadata_answer
 from .query import Filters, find_cable_ids
 from .records import Answer, CitationRef, Hit, SentenceCheck, Timing
-from .metadata import metadata_answer
 from .retrieve import Retrieval, Retriever
 from .sentences import split_sentences
 from .settings import Settings
@@ -27,10 +27,16 @@ SPAN_MIN_COVER = 0.25  # IDF-weighted share of the question's words the supporti
 EXTRACT_MIN_COVER = 0.6  # share of the question's content words a quoted sentence must carry
 _META_ANSWER = re.compile(r"^(the )?(passages?|cables?|text)\b|\bpassages? (do|does)\b", re.I)
 _MARKER = re.compile(r"\[\s*P\s*(\d{1,2})\s*\]|\bP(\d{1,2})\b")
-_NOT_IN = re.compile(r"NOT IN (THE )?CABLES|not (contained|mentioned|provided|found|stated|given) in the (passages|cables)|"
-                     r"passages do not (contain|mention|say|state|provide)|no information", re.I)
-_FOLLOW_UP = re.compile(r"^(and|what about|how about|also|then|but|so)\b|\b(he|she|him|her|his|hers|they|them|their|"
-                        r"it|its|that|this|those|these|there|the same)\b", re.I)
+_NOT_IN = re.compile(
+    r"NOT IN (THE )?CABLES|not (contained|mentioned|provided|found|stated|given) in the (passages|cables)|"
+    r"passages do not (contain|mention|say|state|provide)|no information",
+    re.I,
+)
+_FOLLOW_UP = re.compile(
+    r"^(and|what about|how about|also|then|but|so)\b|\b(he|she|him|her|his|hers|they|them|their|"
+    r"it|its|that|this|those|these|there|the same)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -113,10 +119,18 @@ class Answerer:
         for i, h in enumerate(hits, 1):
             meta = self.retriever.index.cable_meta.get(h.passage.cable_id, ("", "", "", ""))
             ctx = h.passage.context.split(" | ")
-            blocks.append(prompts.render(
-                self.passage_t, label=f"P{i}", cable_id=h.passage.cable_id, paragraph=h.pid.split("¶", 1)[1],
-                origin=meta[1], date=meta[0][:10], subject=prompts.as_data(ctx[3] if len(ctx) > 3 else ""),
-                text=prompts.as_data(compress(h.passage.text, question, per))).strip())
+            blocks.append(
+                prompts.render(
+                    self.passage_t,
+                    label=f"P{i}",
+                    cable_id=h.passage.cable_id,
+                    paragraph=h.pid.split("¶", 1)[1],
+                    origin=meta[1],
+                    date=meta[0][:10],
+                    subject=prompts.as_data(ctx[3] if len(ctx) > 3 else ""),
+                    text=prompts.as_data(compress(h.passage.text, question, per)),
+                ).strip()
+            )
         hist = ""
         if history:
             last = history[-1]
@@ -141,8 +155,9 @@ class Answerer:
         if direct is not None:
             yield Token(direct.text)
             t = time.perf_counter() - t0
-            yield Done(Answer(question, _display(direct), False, (direct,), r.hits, Timing(t_ret, t, t), "metadata",
-                              "", sq))
+            yield Done(
+                Answer(question, _display(direct), False, (direct,), r.hits, Timing(t_ret, t, t), "metadata", "", sq)
+            )
             return
         shown = list(r.hits[: s.prompt_passages])
         prompt = self._prompt(question, shown, history)
@@ -180,8 +195,14 @@ class Answerer:
         passages = [(h.pid, h.passage.text) for h in r.hits if h.pid == m.pid]
         sup = self.checker.best_support(m.text, passages, question) if passages else Support(0.0, "", "")
         cid, lab = m.pid.split(" ¶", 1)
-        return SentenceCheck(m.text, (CitationRef(cid, lab, m.pid, "valid"),), "supported" if sup.score else "partial",
-                             round(max(sup.score, 0.5), 3), m.pid, sup.span)
+        return SentenceCheck(
+            m.text,
+            (CitationRef(cid, lab, m.pid, "valid"),),
+            "supported" if sup.score else "partial",
+            round(max(sup.score, 0.5), 3),
+            m.pid,
+            sup.span,
+        )
 
     def _extract(self, question: str, shown: Sequence[Hit]) -> SentenceCheck | None:
         """When the model gives nothing verifiable: the passage sentence that best matches the question,
@@ -199,7 +220,9 @@ class Answerer:
             return None
         cover, sent, h = best
         cid, lab = h.pid.split(" ¶", 1)
-        return SentenceCheck(f"\u201c{sent}\u201d", (CitationRef(cid, lab, h.pid, "valid"),), "supported", 1.0, h.pid, sent)
+        return SentenceCheck(
+            f"\u201c{sent}\u201d", (CitationRef(cid, lab, h.pid, "valid"),), "supported", 1.0, h.pid, sent
+        )
 
     def _attribute(self, raw: str, shown: Sequence[Hit], hits: Sequence[Hit], question: str) -> list[SentenceCheck]:
         out: list[SentenceCheck] = []

@@ -25,11 +25,29 @@ from .sentences import split_sentences
 SUPPORTED = 0.60
 PARTIAL = 0.45
 _NEG = re.compile(r"\b(not|no|never|neither|nor|none|without|refused|denied|rejected|n't)\b", re.I)
-_NUM_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-              "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15",
-              "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100"}
-_META = re.compile(r"^(the )?(indexed )?cables?( here)? (do|does) not|^i (do not|don't|cannot) know|^no (answer|information)",
-                   re.I)
+_NUM_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "fifteen": "15",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+}
+_META = re.compile(
+    r"^(the )?(indexed )?cables?( here)? (do|does) not|^i (do not|don't|cannot) know|^no (answer|information)", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +90,13 @@ def _spans(text: str) -> list[str]:
 
 
 class Checker:
-    def __init__(self, lookup: Callable[[str], Cable | None], embedder: Embedder | None = None,
-                 supported: float = SUPPORTED, partial: float = PARTIAL) -> None:
+    def __init__(
+        self,
+        lookup: Callable[[str], Cable | None],
+        embedder: Embedder | None = None,
+        supported: float = SUPPORTED,
+        partial: float = PARTIAL,
+    ) -> None:
         self.lookup = lookup
         self.embedder = embedder
         self.supported = supported
@@ -164,13 +187,15 @@ class Checker:
             best = max(scored, key=lambda s: s.score) if scored else Support(0.0, "", "")
             contributing += sum(1 for s in scored if s.score >= self.partial)
             verdict = self.verdict(best.score) if scored else "unsupported"
-            sentences.append(SentenceCheck(sent, tuple(refs), verdict, round(best.score, 3), best.pid or None,
-                                           best.span))
+            sentences.append(
+                SentenceCheck(sent, tuple(refs), verdict, round(best.score, 3), best.pid or None, best.span)
+            )
         return report(sentences, invalid, contributing, total_valid)
 
 
-def report(sentences: Sequence[SentenceCheck], invalid: Sequence[CitationRef], contributing: int,
-           total_valid: int) -> CitationReport:
+def report(
+    sentences: Sequence[SentenceCheck], invalid: Sequence[CitationRef], contributing: int, total_valid: int
+) -> CitationReport:
     factual = [s for s in sentences if s.verdict != "not_factual"]
     recall = (sum(1 for s in factual if s.verdict == "supported") / len(factual)) if factual else 1.0
     precision = contributing / total_valid if total_valid else (1.0 if not invalid else 0.0)

@@ -20,7 +20,8 @@ def header_text(cable: Cable, para: Paragraph) -> str:
     """¶0: the metadata a question may ask for, in words, followed by the telegram header itself."""
     lines = [
         f"Cable {cable.id} from {cable.origin or 'unknown origin'}, created {cable.created or 'unknown'}"
-        + (f", released {cable.released}" if cable.released else "") + ".",
+        + (f", released {cable.released}" if cable.released else "")
+        + ".",
         f"Classification: {cable.classification or 'unknown'}."
         + (f" Handling: {', '.join(cable.caveats)}." if cable.caveats else ""),
     ]

@@ -13,11 +13,40 @@ from .ids import canonical_id
 
 _ID = r"(?P<yy>\d{2})\s?(?P<org>[A-Z]{3,30})\s?0*(?P<num>\d{1,7})"
 _OF = r"(?P<org2>[A-Z]{3,30})\s0*(?P<num2>\d{1,7})\s+of\s+(?:19|20)(?P<yy2>\d{2})"
-_PARAS = r"(?:,?\s*(?:¶¶?|paras?\.?|paragraphs?|pars?\.)\s*(?P<paras>\d{1,3}[a-z]?(?![A-Za-z0-9])(?:\s*(?:[-–,]|and|&)\s*\d{1,3}[a-z]?(?![A-Za-z0-9]))*))?"
+_NUM = r"\d{1,3}[a-z]?(?![A-Za-z0-9])"
+_PARAS = rf"(?:,?\s*(?:¶¶?|paras?\.?|paragraphs?|pars?\.)\s*(?P<paras>{_NUM}(?:\s*(?:[-–,]|and|&)\s*{_NUM})*))?"
 CITATION = re.compile(rf"(?<![A-Za-z0-9])(?:{_ID}|{_OF}){_PARAS}")
 _MAX_RANGE = 60
-_NOT_ORIGINS = {"OF", "AND", "THE", "SECTION", "PARA", "PARAS", "PAGE", "DECL", "TO", "IN", "ON", "AT", "BY", "AM",
-                "PM", "UTC", "GMT", "EO", "USD", "EUR", "KM", "MB", "GB", "NO", "NR", "UNSCR", "RES", "TAGS"}
+_NOT_ORIGINS = {
+    "OF",
+    "AND",
+    "THE",
+    "SECTION",
+    "PARA",
+    "PARAS",
+    "PAGE",
+    "DECL",
+    "TO",
+    "IN",
+    "ON",
+    "AT",
+    "BY",
+    "AM",
+    "PM",
+    "UTC",
+    "GMT",
+    "EO",
+    "USD",
+    "EUR",
+    "KM",
+    "MB",
+    "GB",
+    "NO",
+    "NR",
+    "UNSCR",
+    "RES",
+    "TAGS",
+}
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,9 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(cable_json(r), flush=False)
         else:
-            print(f"{r.id}\t{r.created}\t{r.origin}\t{r.classification}\t{len(r.paragraphs) - 1} paragraphs\t{r.subject}")
+            print(
+                f"{r.id}\t{r.created}\t{r.origin}\t{r.classification}\t{len(r.paragraphs) - 1} paragraphs\t{r.subject}"
+            )
     _err(f"parsed {parsed} cables, skipped {skipped} files or rows")
     return 0 if parsed else 1
 
@@ -40,13 +42,25 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from .index import ingest
 
-    report = ingest(args.paths, settings, rebuild=args.rebuild, on_error=lambda e: _err(str(e)),
-                    progress=not args.quiet)
+    report = ingest(
+        args.paths, settings, rebuild=args.rebuild, on_error=lambda e: _err(str(e)), progress=not args.quiet
+    )
     where = f" -> {settings.index_dir} ({report.version})" if report.version else " (index unchanged)"
     if args.json:
-        print(json.dumps({"added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-                          "failed": report.failed, "passages": report.passages, "embedded": report.embedded,
-                          "seconds": round(report.seconds, 2), "version": report.version}))
+        print(
+            json.dumps(
+                {
+                    "added": report.added,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "failed": report.failed,
+                    "passages": report.passages,
+                    "embedded": report.embedded,
+                    "seconds": round(report.seconds, 2),
+                    "version": report.version,
+                }
+            )
+        )
     _err(report.summary() + where)
     return 0 if (report.added + report.updated + report.unchanged) else 1
 
@@ -55,8 +69,11 @@ def _filters(args: argparse.Namespace) -> object:
     from .query import Filters
 
     return Filters(
-        origins=tuple(args.origin or ()), date_from=args.date_from or "", date_to=args.date_to or "",
-        classifications=tuple(args.classification or ()), tags=tuple(t.upper() for t in (args.tag or ())),
+        origins=tuple(args.origin or ()),
+        date_from=args.date_from or "",
+        date_to=args.date_to or "",
+        classifications=tuple(args.classification or ()),
+        tags=tuple(t.upper() for t in (args.tag or ())),
         cable_ids=tuple(args.cable or ()),
     )
 
@@ -79,8 +96,12 @@ def hit_json(h: object) -> dict[str, object]:
     from .records import Hit
 
     assert isinstance(h, Hit)
-    return {"cable_id": h.passage.cable_id, "paragraph": h.pid.split("¶", 1)[1], "score": round(h.score, 5),
-            "text": h.passage.text}
+    return {
+        "cable_id": h.passage.cable_id,
+        "paragraph": h.pid.split("¶", 1)[1],
+        "score": round(h.score, 5),
+        "text": h.passage.text,
+    }
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:

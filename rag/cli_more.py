@@ -20,12 +20,18 @@ def answer_json(a: Answer, item_id: str | None = None) -> dict[str, object]:
         "answer": a.text,
         "abstained": a.abstained,
         "citations": [{"cable_id": c.cable_id, "paragraph": c.paragraph} for c in a.citations],
-        "sentences": [{"text": s.text, "citations": cites(s), "support": s.verdict, "score": s.score}
-                      for s in a.sentences],
-        "hits": [{"cable_id": h.passage.cable_id, "paragraph": h.pid.split("¶", 1)[1], "score": round(h.score, 5)}
-                 for h in a.hits],
-        "timing": {"retrieve_s": round(a.timing.retrieve_s, 3), "ttft_s": round(a.timing.ttft_s, 3),
-                   "total_s": round(a.timing.total_s, 3)},
+        "sentences": [
+            {"text": s.text, "citations": cites(s), "support": s.verdict, "score": s.score} for s in a.sentences
+        ],
+        "hits": [
+            {"cable_id": h.passage.cable_id, "paragraph": h.pid.split("¶", 1)[1], "score": round(h.score, 5)}
+            for h in a.hits
+        ],
+        "timing": {
+            "retrieve_s": round(a.timing.retrieve_s, 3),
+            "ttft_s": round(a.timing.ttft_s, 3),
+            "total_s": round(a.timing.total_s, 3),
+        },
         "model": a.model,
     }
     return {"id": item_id, **out} if item_id is not None else out
@@ -44,7 +50,9 @@ def _print_human(a: Answer, lookup: object) -> None:
         p = cable.paragraph(c.paragraph) if cable else None
         if p is not None:
             print(f"[{c.cable_id} ¶{c.paragraph}] ({cable.origin}, {cable.created[:10]}) {p.text[:400]}")
-    print(f"\n(retrieval {a.timing.retrieve_s:.2f}s, first token {a.timing.ttft_s:.1f}s, total {a.timing.total_s:.1f}s)")
+    print(
+        f"\n(retrieval {a.timing.retrieve_s:.2f}s, first token {a.timing.ttft_s:.1f}s, total {a.timing.total_s:.1f}s)"
+    )
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -85,28 +93,54 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
     from .pipeline import open_pipeline
 
-    text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise CablesError(f"{args.file}: cannot read ({e})") from e
     checker = open_pipeline(settings).checker
     rep = checker.check_text(text)
     if args.json:
-        print(json.dumps({
-            "sentences": [{"text": s.text, "citations": [{"cable_id": c.cable_id, "paragraph": c.paragraph,
-                                                           "status": c.status} for c in s.citations],
-                           "verdict": s.verdict, "score": s.score, "span": s.span} for s in rep.sentences],
-            "citation_recall": rep.citation_recall, "citation_precision": rep.citation_precision,
-            "invalid_citations": [{"cable_id": c.cable_id, "paragraph": c.paragraph, "status": c.status}
-                                  for c in rep.invalid_citations],
-        }, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "sentences": [
+                        {
+                            "text": s.text,
+                            "citations": [
+                                {"cable_id": c.cable_id, "paragraph": c.paragraph, "status": c.status}
+                                for c in s.citations
+                            ],
+                            "verdict": s.verdict,
+                            "score": s.score,
+                            "span": s.span,
+                        }
+                        for s in rep.sentences
+                    ],
+                    "citation_recall": rep.citation_recall,
+                    "citation_precision": rep.citation_precision,
+                    "invalid_citations": [
+                        {"cable_id": c.cable_id, "paragraph": c.paragraph, "status": c.status}
+                        for c in rep.invalid_citations
+                    ],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         for s in rep.sentences:
             cites = ", ".join(f"{c.raw or c.cable_id} ({c.status})" for c in s.citations) or "-"
             print(f"[{s.verdict.upper():<11} {s.score:.2f}] {s.text}\n    cites: {cites}")
             if s.span:
                 print(f"    matching span: {s.span[:300]}")
-        print(f"\ncitation recall {rep.citation_recall:.2f}, citation precision {rep.citation_precision:.2f}, "
-              f"{len(rep.invalid_citations)} invalid citation(s)")
+        print(
+            f"\ncitation recall {rep.citation_recall:.2f}, citation precision {rep.citation_precision:.2f}, "
+            f"{len(rep.invalid_citations)} invalid citation(s)"
+        )
     return 0 if rep.ok else 1
 
 
@@ -123,12 +157,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     app = Path(__file__).resolve().parent.parent / "app.py"
-    sys.argv = ["app.py", *(["--host", args.host] if args.host else []), *(["--port", str(args.port)] if args.port else [])]
+    sys.argv = [
+        "app.py",
+        *(["--host", args.host] if args.host else []),
+        *(["--port", str(args.port)] if args.port else []),
+    ]
     runpy.run_path(str(app), run_name="__main__")
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     from .cli import _filter_args
 
     s = sub.add_parser("ask", help="answer a question with verified citations")
@@ -149,8 +187,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("--out", required=True)
     s.add_argument("--limit", type=int)
     s.add_argument("--retrieval-only", action="store_true")
-    s.add_argument("--retriever", choices=["dense", "bm25", "hybrid"], default=None,
-                   help="one retriever (default: all three for retrieval, hybrid for answers)")
+    s.add_argument(
+        "--retriever",
+        choices=["dense", "bm25", "hybrid"],
+        default=None,
+        help="one retriever (default: all three for retrieval, hybrid for answers)",
+    )
     s.add_argument("--model")
     s.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="print deltas between two report.json")
     s.add_argument("--min-recall", type=float, help="exit 1 if hybrid recall@10 is below this")

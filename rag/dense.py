@@ -23,9 +23,9 @@ class Dense:
 
         n, d = vectors.shape
         if n <= EXACT_LIMIT:
-            index = faiss.IndexFlatIP(d)
-            index.add(vectors)
-            return cls(index, "flat")
+            flat = faiss.IndexFlatIP(d)
+            flat.add(vectors)
+            return cls(flat, "flat")
         nlist = int(4 * np.sqrt(n))
         index = faiss.index_factory(d, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(0)
@@ -33,7 +33,7 @@ class Dense:
         index.train(sample)
         for s in range(0, n, 100_000):
             index.add(vectors[s : s + 100_000])
-        index.nprobe = 32
+        faiss.extract_index_ivf(index).nprobe = 32
         return cls(index, f"ivf{nlist}-sq8")
 
     def save(self, path: Path) -> None:
@@ -48,7 +48,7 @@ class Dense:
         flags = faiss.IO_FLAG_MMAP if kind != "flat" else 0
         index = faiss.read_index(str(path), flags)
         if kind != "flat":
-            index.nprobe = 32
+            faiss.extract_index_ivf(index).nprobe = 32
         return cls(index, kind)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

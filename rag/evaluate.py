@@ -23,7 +23,7 @@ DEFINITIONS = {
     "full_recall@10": "share of answerable items whose every support entry has a paragraph in the top 10",
     "mrr@10": "mean reciprocal rank of the first gold paragraph within the top 10 (0 when absent)",
     "accuracy": "answerable items whose normalised gold answer or an alias is contained in the answer "
-                "(or >=75% of its content tokens are)",
+    "(or >=75% of its content tokens are)",
     "token_recall": "mean share of the gold answer's content tokens found in the answer",
     "abstention_accuracy": "share of unanswerable items on which the system abstained",
     "false_abstention": "share of answerable items on which the system abstained",
@@ -52,8 +52,16 @@ def _retrieval_row(item: GoldItem, retriever: Any, k: int = 10) -> dict[str, Any
     dt = time.perf_counter() - t
     ranked = [(h.passage.cable_id, h.passage.num) for h in r.hits]
     sc = score_retrieval(item, ranked)
-    return {"r1": sc.recall_at[1], "r5": sc.recall_at[5], "r10": sc.recall_at[10], "full10": sc.full_recall_10,
-            "mrr10": sc.mrr_10, "first_rank": sc.first_rank, "latency_s": dt, "hits": [h.pid for h in r.hits]}
+    return {
+        "r1": sc.recall_at[1],
+        "r5": sc.recall_at[5],
+        "r10": sc.recall_at[10],
+        "full10": sc.full_recall_10,
+        "mrr10": sc.mrr_10,
+        "first_rank": sc.first_rank,
+        "latency_s": dt,
+        "hits": [h.pid for h in r.hits],
+    }
 
 
 def _answer_row(item: GoldItem, answerer: Any) -> dict[str, Any]:
@@ -64,22 +72,41 @@ def _answer_row(item: GoldItem, answerer: Any) -> dict[str, Any]:
     cited_nums = [(cid, int("".join(ch for ch in (lab or "0") if ch.isdigit()) or 0)) for cid, lab in cited]
     factual = [s for s in a.sentences if s.verdict != "not_factual"]
     return {
-        "answer": a.text, "abstained": a.abstained, "citations": [f"{c} ¶{p}" for c, p in cited],
+        "answer": a.text,
+        "abstained": a.abstained,
+        "citations": [f"{c} ¶{p}" for c, p in cited],
         "correct": contains_answer(a.text, item) if item.answerable else a.abstained,
         "token_recall": token_recall(a.text, item) if item.answerable else 0.0,
-        "valid": sum(f"{c} ¶{p}" in hit_pids for c, p in cited), "n_cited": len(cited),
-        "gold_cited": sum(x in gold for x in cited_nums), "any_gold_cited": any(x in gold for x in cited_nums),
+        "valid": sum(f"{c} ¶{p}" in hit_pids for c, p in cited),
+        "n_cited": len(cited),
+        "gold_cited": sum(x in gold for x in cited_nums),
+        "any_gold_cited": any(x in gold for x in cited_nums),
         "alce_recall": (sum(s.verdict == "supported" for s in factual) / len(factual)) if factual else None,
-        "alce_precision": (sum(s.verdict in ("supported", "partial") for s in factual if s.citations)
-                           / max(1, sum(1 for s in factual if s.citations))) if factual else None,
-        "words": len(a.text.split()), "retrieve_s": a.timing.retrieve_s, "ttft_s": a.timing.ttft_s,
+        "alce_precision": (
+            sum(s.verdict in ("supported", "partial") for s in factual if s.citations)
+            / max(1, sum(1 for s in factual if s.citations))
+        )
+        if factual
+        else None,
+        "words": len(a.text.split()),
+        "retrieve_s": a.timing.retrieve_s,
+        "ttft_s": a.timing.ttft_s,
         "total_s": a.timing.total_s,
     }
 
 
 def _config_key(settings: Settings, mode: str, answers: bool) -> str:
-    raw = json.dumps([settings.llm if answers else "", mode, settings.k, settings.prompt_passages,
-                      settings.embedder, settings.index_dir], sort_keys=True)
+    raw = json.dumps(
+        [
+            settings.llm if answers else "",
+            mode,
+            settings.k,
+            settings.prompt_passages,
+            settings.embedder,
+            settings.index_dir,
+        ],
+        sort_keys=True,
+    )
     return hashlib.sha256(raw.encode()).hexdigest()[:10]
 
 
@@ -117,33 +144,60 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     answerable = [i for i in items if i.answerable]
     modes = [args.retriever] if args.retriever else (["dense", "bm25", "hybrid"] if args.retrieval_only else ["hybrid"])
     pipe = open_pipeline(settings)
-    report: dict[str, Any] = {"gold": str(args.gold), "items": len(items), "index": pipe.index.version,
-                              "embedder": pipe.index.manifest.embedder, "definitions": DEFINITIONS,
-                              "retrieval": {}, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
-    per_item: dict[str, dict[str, Any]] = {i.id: {"question": i.question, "type": i.type, "expected": i.answer,
-                                                  "support": [f"{s.cable_id} ¶{p}" for s in i.support
-                                                              for p in s.paragraphs]} for i in items}
+    report: dict[str, Any] = {
+        "gold": str(args.gold),
+        "items": len(items),
+        "index": pipe.index.version,
+        "embedder": pipe.index.manifest.embedder,
+        "definitions": DEFINITIONS,
+        "retrieval": {},
+        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    per_item: dict[str, dict[str, Any]] = {
+        i.id: {
+            "question": i.question,
+            "type": i.type,
+            "expected": i.answer,
+            "support": [f"{s.cable_id} ¶{p}" for s in i.support for p in s.paragraphs],
+        }
+        for i in items
+    }
     for mode in modes:
         retr = pipe.retriever if mode == "hybrid" else open_pipeline(settings, mode, pipe.embedder).retriever
-        rows = _run_items(answerable, out / f"retrieval-{mode}-{_config_key(settings, mode, False)}.jsonl",
-                          lambda it, r=retr: _retrieval_row(it, r), f"retrieval ({mode})", args.quiet)
+        rows = _run_items(
+            answerable,
+            out / f"retrieval-{mode}-{_config_key(settings, mode, False)}.jsonl",
+            lambda it, r=retr: _retrieval_row(it, r),
+            f"retrieval ({mode})",
+            args.quiet,
+        )
         vals = [rows[i.id] for i in answerable]
         lat = [v["latency_s"] for v in vals]
         report["retrieval"][mode] = {
-            "recall@1": _pct([v["r1"] for v in vals]), "recall@5": _pct([v["r5"] for v in vals]),
-            "recall@10": _pct([v["r10"] for v in vals]), "full_recall@10": _pct([v["full10"] for v in vals]),
-            "mrr@10": _pct([v["mrr10"] for v in vals]), "latency_p50_s": _quantile(lat, 0.5),
+            "recall@1": _pct([v["r1"] for v in vals]),
+            "recall@5": _pct([v["r5"] for v in vals]),
+            "recall@10": _pct([v["r10"] for v in vals]),
+            "full_recall@10": _pct([v["full10"] for v in vals]),
+            "mrr@10": _pct([v["mrr10"] for v in vals]),
+            "latency_p50_s": _quantile(lat, 0.5),
             "latency_p95_s": _quantile(lat, 0.95),
-            "recall_curve": {k: _pct([float(any(_hit_ok(i, p) for p in rows[i.id]["hits"][:k])) for i in answerable])
-                             for k in range(1, 11)},
+            "recall_curve": {
+                k: _pct([float(any(_hit_ok(i, p) for p in rows[i.id]["hits"][:k])) for i in answerable])
+                for k in range(1, 11)
+            },
         }
         for i in answerable:
             per_item[i.id][f"first_rank_{mode}"] = rows[i.id]["first_rank"]
     if not args.retrieval_only:
         answerer = open_answerer(settings, pipeline=pipe)
         report["model"] = answerer.llm.name
-        rows = _run_items(items, out / f"answers-{_config_key(settings, 'hybrid', True)}.jsonl",
-                          lambda it: _answer_row(it, answerer), "answers", args.quiet)
+        rows = _run_items(
+            items,
+            out / f"answers-{_config_key(settings, 'hybrid', True)}.jsonl",
+            lambda it: _answer_row(it, answerer),
+            "answers",
+            args.quiet,
+        )
         report["answers"] = _answer_metrics(items, rows)
         report["per_type"] = _per_type(items, rows)
         for i in items:
@@ -183,7 +237,8 @@ def _answer_metrics(items: list[GoldItem], rows: dict[str, dict[str, Any]]) -> d
         "citation_validity": round(sum(r["valid"] for r in ans) / cited, 4) if cited else None,
         "citation_precision_gold": round(sum(r["gold_cited"] for r in ans) / cited, 4) if cited else None,
         "citation_recall_gold": _pct([float(r["any_gold_cited"]) for r in ans]),
-        "alce_citation_recall": _pct(alr), "alce_citation_precision": _pct(alp),
+        "alce_citation_recall": _pct(alr),
+        "alce_citation_precision": _pct(alp),
         "ttft_p50_s": _quantile([r["ttft_s"] for r in all_rows if r["ttft_s"]], 0.5),
         "ttft_p95_s": _quantile([r["ttft_s"] for r in all_rows if r["ttft_s"]], 0.95),
         "total_p50_s": _quantile([r["total_s"] for r in all_rows], 0.5),
@@ -196,43 +251,63 @@ def _per_type(items: list[GoldItem], rows: dict[str, dict[str, Any]]) -> dict[st
     groups: dict[str, list[GoldItem]] = defaultdict(list)
     for i in items:
         groups[i.type].append(i)
-    return {t: {"n": len(g), "accuracy": _pct([float(rows[i.id]["correct"]) for i in g])} for t, g in sorted(groups.items())}
+    return {
+        t: {"n": len(g), "accuracy": _pct([float(rows[i.id]["correct"]) for i in g])} for t, g in sorted(groups.items())
+    }
 
 
 def _summary(r: dict[str, Any]) -> str:
     lines = ["retriever  R@1    R@5    R@10   full@10 MRR@10  p50(ms)"]
     for mode, m in r["retrieval"].items():
-        lines.append(f"{mode:<10} {m['recall@1']:.3f}  {m['recall@5']:.3f}  {m['recall@10']:.3f}  "
-                     f"{m['full_recall@10']:.3f}   {m['mrr@10']:.3f}   {m['latency_p50_s'] * 1000:.0f}")
+        lines.append(
+            f"{mode:<10} {m['recall@1']:.3f}  {m['recall@5']:.3f}  {m['recall@10']:.3f}  "
+            f"{m['full_recall@10']:.3f}   {m['mrr@10']:.3f}   {m['latency_p50_s'] * 1000:.0f}"
+        )
     if "answers" in r:
         a = r["answers"]
-        lines.append(f"answers ({r.get('model')}): accuracy {a['accuracy']:.3f}, abstention "
-                     f"{a['abstention_accuracy']}, false abstention {a['false_abstention']:.3f}, citation precision "
-                     f"(gold) {a['citation_precision_gold']}, validity {a['citation_validity']}, "
-                     f"TTFT p50 {a['ttft_p50_s']}s, total p50 {a['total_p50_s']}s")
-        lines.append("per type: " + ", ".join(f"{t} {v['accuracy']:.2f} (n={v['n']})" for t, v in r["per_type"].items()))
+        lines.append(
+            f"answers ({r.get('model')}): accuracy {a['accuracy']:.3f}, abstention "
+            f"{a['abstention_accuracy']}, false abstention {a['false_abstention']:.3f}, citation precision "
+            f"(gold) {a['citation_precision_gold']}, validity {a['citation_validity']}, "
+            f"TTFT p50 {a['ttft_p50_s']}s, total p50 {a['total_p50_s']}s"
+        )
+        lines.append(
+            "per type: " + ", ".join(f"{t} {v['accuracy']:.2f} (n={v['n']})" for t, v in r["per_type"].items())
+        )
     return "\n".join(lines)
 
 
 def _markdown(r: dict[str, Any]) -> str:
-    md = [f"# Evaluation report\n\nGold: `{r['gold']}` ({r['items']} items); index `{r['index']}`; embedder "
-          f"`{r['embedder']}`; model `{r.get('model', '-')}`; {r['created']}.\n", "## Retrieval\n",
-          "| retriever | R@1 | R@5 | R@10 | full R@10 | MRR@10 | p50 latency | p95 latency |", "|---|---|---|---|---|---|---|---|"]
+    md = [
+        f"# Evaluation report\n\nGold: `{r['gold']}` ({r['items']} items); index `{r['index']}`; embedder "
+        f"`{r['embedder']}`; model `{r.get('model', '-')}`; {r['created']}.\n",
+        "## Retrieval\n",
+        "| retriever | R@1 | R@5 | R@10 | full R@10 | MRR@10 | p50 latency | p95 latency |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for mode, m in r["retrieval"].items():
-        md.append(f"| {mode} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@10']:.3f} | "
-                  f"{m['full_recall@10']:.3f} | {m['mrr@10']:.3f} | {m['latency_p50_s'] * 1000:.0f} ms | "
-                  f"{m['latency_p95_s'] * 1000:.0f} ms |")
+        md.append(
+            f"| {mode} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@10']:.3f} | "
+            f"{m['full_recall@10']:.3f} | {m['mrr@10']:.3f} | {m['latency_p50_s'] * 1000:.0f} ms | "
+            f"{m['latency_p95_s'] * 1000:.0f} ms |"
+        )
     if "answers" in r:
         md += ["\n## Answers\n", "| metric | value |", "|---|---|"]
         md += [f"| {k} | {v} |" for k, v in r["answers"].items()]
         md += ["\n## Per type\n", "| type | n | accuracy |", "|---|---|---|"]
         md += [f"| {t} | {v['n']} | {v['accuracy']:.2f} |" for t, v in r["per_type"].items()]
-    md += ["\n## Items\n", "| id | type | question | expected | answer | citations | ok |", "|---|---|---|---|---|---|---|"]
+    md += [
+        "\n## Items\n",
+        "| id | type | question | expected | answer | citations | ok |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for iid, it in r["per_item"].items():
         esc = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-        md.append(f"| {iid} | {it['type']} | {esc(it['question'])} | {esc(it['expected'])} | "
-                  f"{esc(it.get('answer', '-'))} | {esc(', '.join(it.get('citations', [])) or '-')} | "
-                  f"{'yes' if it.get('correct') else ('no' if 'correct' in it else '-')} |")
+        md.append(
+            f"| {iid} | {it['type']} | {esc(it['question'])} | {esc(it['expected'])} | "
+            f"{esc(it.get('answer', '-'))} | {esc(', '.join(it.get('citations', [])) or '-')} | "
+            f"{'yes' if it.get('correct') else ('no' if 'correct' in it else '-')} |"
+        )
     md += ["\n## Definitions\n"] + [f"- **{k}**: {v}" for k, v in r["definitions"].items()]
     return "\n".join(md) + "\n"
 

@@ -82,7 +82,9 @@ def load_gold(path: str | Path) -> list[GoldItem]:
         seen.add(item.id)
         items.append(item)
     if problems:
-        raise GoldError("\n".join(problems[:20]) + (f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""))
+        raise GoldError(
+            "\n".join(problems[:20]) + (f"\n... and {len(problems) - 20} more" if len(problems) > 20 else "")
+        )
     if not items:
         raise GoldError(f"{path}: no gold items")
     return items

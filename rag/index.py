@@ -80,8 +80,10 @@ class IngestReport:
     version: str = ""
 
     def summary(self) -> str:
-        return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, failed {self.failed}; "
-                f"{self.passages} passages ({self.embedded} embedded, {self.reused} reused) in {self.seconds:.1f}s")
+        return (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, failed {self.failed}; "
+            f"{self.passages} passages ({self.embedded} embedded, {self.reused} reused) in {self.seconds:.1f}s"
+        )
 
 
 def _sha256(path: Path) -> str:
@@ -167,13 +169,17 @@ def ingest(
         prev = None if rebuild else current_version(root)
         prev_manifest = Manifest.read(prev / "manifest.json") if prev else None
         emb_name = embedder.name if embedder is not None else resolve_model(settings.embedder)[0]
-        if prev_manifest and (prev_manifest.embedder != emb_name or prev_manifest.format_version != FORMAT_VERSION
-                              or prev_manifest.with_context != settings.embed_context
-                              or prev_manifest.window_tokens != settings.window_tokens):
+        if prev_manifest and (
+            prev_manifest.embedder != emb_name
+            or prev_manifest.format_version != FORMAT_VERSION
+            or prev_manifest.with_context != settings.embed_context
+            or prev_manifest.window_tokens != settings.window_tokens
+        ):
             raise IndexMismatchError(
                 f"the index at {root} was built with embedder {prev_manifest.embedder} (format "
                 f"{prev_manifest.format_version}); this run uses {emb_name} (format {FORMAT_VERSION}) or other "
-                "passage settings: run `cables ingest --rebuild PATH...` to start fresh")
+                "passage settings: run `cables ingest --rebuild PATH...` to start fresh"
+            )
         versions = root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
         now = time.time()
@@ -202,8 +208,9 @@ def ingest(
             os.replace(cur_tmp, root / "CURRENT")
             _fsync_dir(root)
             _gc(versions, keep=name)
-            return IngestReport(**{**asdict(report), "errors": report.errors, "version": name,
-                                   "seconds": time.time() - t0})
+            return IngestReport(
+                **{**asdict(report), "errors": report.errors, "version": name, "seconds": time.time() - t0}
+            )
         except BaseException:
             store.close()
             shutil.rmtree(tmp, ignore_errors=True)
@@ -220,9 +227,18 @@ def _gc(versions: Path, keep: str) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def _ingest_into(store: Store, paths: Iterable[str | os.PathLike[str]], prev: Path | None, settings: Settings,
-                 embedder: Embedder | None, emb_name: str, on_error: Callable[[ParseError], None] | None,
-                 progress: bool, out: Path, t0: float) -> IngestReport:
+def _ingest_into(
+    store: Store,
+    paths: Iterable[str | os.PathLike[str]],
+    prev: Path | None,
+    settings: Settings,
+    embedder: Embedder | None,
+    emb_name: str,
+    on_error: Callable[[ParseError], None] | None,
+    progress: bool,
+    out: Path,
+    t0: float,
+) -> IngestReport:
     known = store.fingerprints()
     added = updated = unchanged = 0
     errors: list[ParseError] = []
@@ -291,19 +307,29 @@ def _ingest_into(store: Store, paths: Iterable[str | os.PathLike[str]], prev: Pa
     dense.save(out / "dense.faiss")
     Lexical.build([f"{p.context}\n{p.text}" for p, _ in rows]).save(out / "bm25")
     manifest = Manifest(
-        format_version=FORMAT_VERSION, embedder=emb_name, dim=dim, normalized=True,
-        with_context=settings.embed_context, window_tokens=settings.window_tokens,
-        window_overlap=settings.window_overlap, passage_count=len(rows), cable_count=store.count_cables(),
-        corpus_fingerprint=_corpus_fingerprint(store), built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        build_seconds=round(time.time() - t0, 2), dense_kind=dense.kind, libraries=_libraries(),
+        format_version=FORMAT_VERSION,
+        embedder=emb_name,
+        dim=dim,
+        normalized=True,
+        with_context=settings.embed_context,
+        window_tokens=settings.window_tokens,
+        window_overlap=settings.window_overlap,
+        passage_count=len(rows),
+        cable_count=store.count_cables(),
+        corpus_fingerprint=_corpus_fingerprint(store),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        build_seconds=round(time.time() - t0, 2),
+        dense_kind=dense.kind,
+        libraries=_libraries(),
         files={str(p.relative_to(out)): _sha256(p) for p in _files(out)},
     )
     (out / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
-    for p in _files(out):
-        with open(p, "rb+") as f:
+    for path in _files(out):
+        with open(path, "rb+") as f:
             os.fsync(f.fileno())
-    return IngestReport(added, updated, unchanged, len(errors), tuple(errors), len(rows), len(todo),
-                        len(rows) - len(todo))
+    return IngestReport(
+        added, updated, unchanged, len(errors), tuple(errors), len(rows), len(todo), len(rows) - len(todo)
+    )
 
 
 def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
@@ -349,20 +375,24 @@ class Index:
             raise IndexMissingError(f"no index at {root}: build one with `cables ingest PATH...`")
         manifest = Manifest.read(folder / "manifest.json")
         if manifest.format_version != FORMAT_VERSION:
-            raise IndexMismatchError(f"index at {folder} has format {manifest.format_version}, this version reads "
-                                     f"{FORMAT_VERSION}: rebuild with `cables ingest --rebuild PATH...`")
+            raise IndexMismatchError(
+                f"index at {folder} has format {manifest.format_version}, this version reads "
+                f"{FORMAT_VERSION}: rebuild with `cables ingest --rebuild PATH...`"
+            )
         want = expect_embedder or resolve_model(settings.embedder)[0]
         if manifest.embedder != want:
             raise IndexMismatchError(
                 f"index at {folder} was built with embedder {manifest.embedder} (dim {manifest.dim}) but this run "
                 f"uses {want}: set CABLES_EMBEDDER to the index's embedder, or rebuild with "
-                "`cables ingest --rebuild PATH...`")
+                "`cables ingest --rebuild PATH...`"
+            )
         if verify:
             for rel, digest in manifest.files.items():
                 p = folder / rel
                 if not p.exists():
                     raise IndexCorruptError(f"{p} is missing: rebuild with `cables ingest --rebuild PATH...`")
                 if _sha256(p) != digest:
-                    raise IndexCorruptError(f"{p} fails its checksum (corrupted): rebuild with "
-                                            "`cables ingest --rebuild PATH...`")
+                    raise IndexCorruptError(
+                        f"{p} fails its checksum (corrupted): rebuild with `cables ingest --rebuild PATH...`"
+                    )
         return cls(folder, manifest)

@@ -29,7 +29,7 @@ class LlamaCppLLM:
 
     def __init__(self, settings: Settings) -> None:
         path = resolve_gguf(settings.llm, settings.cache_dir)
-        self.name = settings.llm if not os.path.sep in settings.llm else path.name
+        self.name = settings.llm if os.path.sep not in settings.llm else path.name
         self.path = path
         self.temperature = settings.temperature
         try:
@@ -37,9 +37,14 @@ class LlamaCppLLM:
         except ImportError as e:
             raise ModelError("answering needs `llama-cpp-python` (pip install llama-cpp-python)") from e
         try:
-            self.llama: Any = Llama(model_path=str(path), n_ctx=settings.n_ctx,
-                                    n_threads=settings.n_threads or (os.cpu_count() or 1),
-                                    n_batch=512, verbose=False, seed=0)
+            self.llama: Any = Llama(
+                model_path=str(path),
+                n_ctx=settings.n_ctx,
+                n_threads=settings.n_threads or (os.cpu_count() or 1),
+                n_batch=512,
+                verbose=False,
+                seed=0,
+            )
             self.llama.set_cache(LlamaRAMCache(capacity_bytes=256 << 20))
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"could not load {path}: {e}") from e
@@ -47,7 +52,11 @@ class LlamaCppLLM:
     def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
         chunks = self.llama.create_chat_completion(
             messages=[{"role": m.role, "content": m.content} for m in messages],
-            max_tokens=max_tokens, temperature=self.temperature, top_p=1.0, top_k=1, repeat_penalty=1.05,
+            max_tokens=max_tokens,
+            temperature=self.temperature,
+            top_p=1.0,
+            top_k=1,
+            repeat_penalty=1.05,
             stream=True,
         )
         for ch in chunks:

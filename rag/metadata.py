@@ -9,17 +9,36 @@ from dataclasses import dataclass
 from .records import Cable
 
 _FIELDS: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"classifying (authority|official)|classified (it )?by|who classified|classification authority", re.I),
-     "classified_by", "was classified by"),
-    (re.compile(r"\bclassification\b|\bclassified (as|at)\b|security (level|marking)|how was .* classified", re.I),
-     "classification", "carried the classification"),
+    (
+        re.compile(
+            r"classifying (authority|official)|classified (it )?by|who classified|classification authority", re.I
+        ),
+        "classified_by",
+        "was classified by",
+    ),
+    (
+        re.compile(r"\bclassification\b|\bclassified (as|at)\b|security (level|marking)|how was .* classified", re.I),
+        "classification",
+        "carried the classification",
+    ),
     (re.compile(r"\bTAGS?\b|\btagged\b", re.I), "tags", "carried the TAGS"),
     (re.compile(r"\bsign(ed|s|ature|atory|er)\b|whose name appears at the end", re.I), "signer", "was signed"),
     (re.compile(r"\bsubject( line)?\b", re.I), "subject", "has the subject"),
-    (re.compile(r"\bwhen was\b.*\b(sent|written|created|transmitted|dated)\b|\bwhat date\b.*\b(sent|created|written)\b",
-                re.I), "created", "was created on"),
-    (re.compile(r"\b(which|what) (embassy|post|mission|consulate|office)\b|\bwhere did\b.*\b(come|originate)\b", re.I),
-     "origin", "came from"),
+    (
+        re.compile(
+            r"\bwhen was\b.*\b(sent|written|created|transmitted|dated)\b|\bwhat date\b.*\b(sent|created|written)\b",
+            re.I,
+        ),
+        "created",
+        "was created on",
+    ),
+    (
+        re.compile(
+            r"\b(which|what) (embassy|post|mission|consulate|office)\b|\bwhere did\b.*\b(come|originate)\b", re.I
+        ),
+        "origin",
+        "came from",
+    ),
     (re.compile(r"\breferences?\b|\breftels?\b|\bwhich cables? does\b.*\bcite\b", re.I), "refs", "references"),
 )
 

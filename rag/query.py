@@ -15,10 +15,15 @@ _PARA = re.compile(r"(?:¶¶?|\bparas?\.?|\bparagraphs?)\s*(\d{1,3}[a-z]?)", re.
 _HEADER_WORDS = re.compile(
     r"\b(classif\w*|TAGS?|tagged|subject line|reference[sd]?|refs?|caveat|NOFORN|EXDIS|NODIS|"
     r"classifying authority|classified by|transmi\w+|what date was .* (?:sent|written|created)|"
-    r"when was .* (?:sent|written|created|cabled)|released)\b", re.I)
+    r"when was .* (?:sent|written|created|cabled)|released)\b",
+    re.I,
+)
 _SIGN_WORDS = re.compile(r"\b(sign(?:ed|s|ature|atory|er)|who sent|whose name appears at the end)\b", re.I)
-_YEAR_FILTER = re.compile(r"\b(?:cables?|telegrams?|reporting|sent|written|dated)\s+(?:from|of|in|during)\s+"
-                          r"((?:19|20)\d{2})\b|\b(?:in|from)\s+((?:19|20)\d{2})\s+cables?\b", re.I)
+_YEAR_FILTER = re.compile(
+    r"\b(?:cables?|telegrams?|reporting|sent|written|dated)\s+(?:from|of|in|during)\s+"
+    r"((?:19|20)\d{2})\b|\b(?:in|from)\s+((?:19|20)\d{2})\s+cables?\b",
+    re.I,
+)
 _TAG_FILTER = re.compile(r"\b(?:tagged|with (?:the )?tags?|TAGS?:?)\s+((?:[A-Z]{2,6}(?:\s*(?:,|and|or)\s*|\s+)?)+)")
 
 
@@ -32,13 +37,17 @@ class Filters:
     cable_ids: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.origins or self.date_from or self.date_to or self.classifications or self.tags
-                    or self.cable_ids)
+        return bool(
+            self.origins or self.date_from or self.date_to or self.classifications or self.tags or self.cable_ids
+        )
 
     def merge(self, other: Filters) -> Filters:
         return Filters(
-            self.origins or other.origins, self.date_from or other.date_from, self.date_to or other.date_to,
-            self.classifications or other.classifications, self.tags or other.tags,
+            self.origins or other.origins,
+            self.date_from or other.date_from,
+            self.date_to or other.date_to,
+            self.classifications or other.classifications,
+            self.tags or other.tags,
             self.cable_ids or other.cable_ids,
         )
 
@@ -92,7 +101,7 @@ def analyze(text: str, known_origins: frozenset[str] = frozenset()) -> Query:
         om = re.search(rf"\b{re.escape(o)}\b", text)
         if om:
             filters = replace(filters, origins=(o,))
-            near = re.match(r"[^.?!]{0,25}?\bin ((?:19|20)\d{2})\b", text[om.end():])
+            near = re.match(r"[^.?!]{0,25}?\bin ((?:19|20)\d{2})\b", text[om.end() :])
             year = year or (near.group(1) if near else None)
             break
     if year:

@@ -128,9 +128,7 @@ class CitationReport:
 
     @property
     def ok(self) -> bool:
-        return not self.invalid_citations and all(
-            s.verdict != "unsupported" for s in self.sentences if s.citations
-        )
+        return not self.invalid_citations and all(s.verdict != "unsupported" for s in self.sentences if s.citations)
 
 
 @dataclass(frozen=True)

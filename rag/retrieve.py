@@ -28,8 +28,7 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings,
-                 mode: str = "hybrid") -> None:
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings, mode: str = "hybrid") -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -65,8 +64,11 @@ class Retriever:
             fused[order] += weight / (RRF_K + np.arange(1, len(order) + 1))
         if allowed is not None:
             fused[~allowed] = 0.0
-        top_dense = float(np.max(dense_scores[np.isfinite(dense_scores)])) if dense_scores is not None and \
-            np.isfinite(dense_scores).any() else 0.0
+        top_dense = (
+            float(np.max(dense_scores[np.isfinite(dense_scores)]))
+            if dense_scores is not None and np.isfinite(dense_scores).any()
+            else 0.0
+        )
         hits = self._collect(fused, dense_scores, bm25_scores, q, k, bool(known_ids))
         return Retrieval(q, tuple(hits), top_dense)
 
@@ -90,9 +92,10 @@ class Retriever:
             s[~allowed] = -np.inf
         return s
 
-    def _collect(self, fused: np.ndarray, dense: np.ndarray | None, bm25: np.ndarray | None, q: Query, k: int,
-                 named: bool) -> list[Hit]:
-        order = [int(r) for r in np.argsort(-fused, kind="stable") if fused[r] > 0][: POOL]
+    def _collect(
+        self, fused: np.ndarray, dense: np.ndarray | None, bm25: np.ndarray | None, q: Query, k: int, named: bool
+    ) -> list[Hit]:
+        order = [int(r) for r in np.argsort(-fused, kind="stable") if fused[r] > 0][:POOL]
         passages = self.index.store.passages(order)
         cap = self.settings.per_cable_cap if not named else k
         seen: set[str] = set()

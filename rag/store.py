@@ -56,9 +56,24 @@ class Store:
         self.db.execute("DELETE FROM paragraphs WHERE cable_id=?", (c.id,))
         self.db.execute(
             "INSERT OR REPLACE INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (c.id, c.created, c.released, c.origin, c.classification, c.subject, " ".join(c.tags),
-             " ".join(c.refs), c.classified_by, c.signer, " ".join(c.caveats), c.source, c.fmt,
-             int(c.numbered), int(c.partial), cable_fingerprint(c)),
+            (
+                c.id,
+                c.created,
+                c.released,
+                c.origin,
+                c.classification,
+                c.subject,
+                " ".join(c.tags),
+                " ".join(c.refs),
+                c.classified_by,
+                c.signer,
+                " ".join(c.caveats),
+                c.source,
+                c.fmt,
+                int(c.numbered),
+                int(c.partial),
+                cable_fingerprint(c),
+            ),
         )
         self.db.executemany(
             "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?)",
@@ -76,11 +91,42 @@ class Store:
                 (cable_id,),
             )
         )
-        (cid, created, released, origin, classification, subject, tags, refs, classified_by, signer,
-         caveats, source, fmt, numbered, partial, _fp) = row
-        return Cable(cid, paras, created, released, origin, classification, subject, tuple(tags.split()),
-                     tuple(refs.split()), classified_by, signer, tuple(caveats.split()), source, fmt,
-                     bool(numbered), bool(partial))
+        (
+            cid,
+            created,
+            released,
+            origin,
+            classification,
+            subject,
+            tags,
+            refs,
+            classified_by,
+            signer,
+            caveats,
+            source,
+            fmt,
+            numbered,
+            partial,
+            _fp,
+        ) = row
+        return Cable(
+            cid,
+            paras,
+            created,
+            released,
+            origin,
+            classification,
+            subject,
+            tuple(tags.split()),
+            tuple(refs.split()),
+            classified_by,
+            signer,
+            tuple(caveats.split()),
+            source,
+            fmt,
+            bool(numbered),
+            bool(partial),
+        )
 
     def cable_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM cables ORDER BY id")]
@@ -108,7 +154,8 @@ class Store:
         out: dict[int, Passage] = {}
         for i in range(0, len(rows), 500):
             chunk = rows[i : i + 500]
-            q = f"SELECT row, pid, cable_id, num, window, text, context FROM passages WHERE row IN ({','.join('?' * len(chunk))})"
+            marks = ",".join("?" * len(chunk))
+            q = f"SELECT row, pid, cable_id, num, window, text, context FROM passages WHERE row IN ({marks})"
             for row, pid, cid, num, window, text, ctx in self.db.execute(q, chunk):
                 out[row] = Passage(pid, cid, num, window, text, ctx)
         return out
@@ -128,11 +175,26 @@ class Store:
 
 def cable_json(c: Cable) -> str:
     """The `cables parse --json` line."""
-    return json.dumps({
-        "id": c.id, "created": c.created, "released": c.released, "origin": c.origin,
-        "classification": c.classification, "subject": c.subject, "tags": list(c.tags), "refs": list(c.refs),
-        "classified_by": c.classified_by, "signer": c.signer, "caveats": list(c.caveats), "source": c.source,
-        "numbered": c.numbered, "partial": c.partial,
-        "paragraphs": [{"num": p.num, "label": p.label, "marking": p.marking, "heading": p.heading, "text": p.text}
-                       for p in c.paragraphs],
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "id": c.id,
+            "created": c.created,
+            "released": c.released,
+            "origin": c.origin,
+            "classification": c.classification,
+            "subject": c.subject,
+            "tags": list(c.tags),
+            "refs": list(c.refs),
+            "classified_by": c.classified_by,
+            "signer": c.signer,
+            "caveats": list(c.caveats),
+            "source": c.source,
+            "numbered": c.numbered,
+            "partial": c.partial,
+            "paragraphs": [
+                {"num": p.num, "label": p.label, "marking": p.marking, "heading": p.heading, "text": p.text}
+                for p in c.paragraphs
+            ],
+        },
+        ensure_ascii=False,
+    )

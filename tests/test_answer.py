@@ -42,14 +42,17 @@ def crafted_answerer(tmp_path: Path):  # type: ignore[no-untyped-def]
         s = Settings(index_dir=str(tmp_path / "idx"))
         src = tmp_path / "c"
         src.mkdir(exist_ok=True)
-        (src / "08ATLANTIS777.txt").write_text("08ATLANTIS777\nPINEAPPLE HARVEST REPORT\nTue Nov 04 06:06:00 +0100 2008\n"
-                                               "CONFIDENTIAL\nEmbassy Atlantis\n" + CRAFTED)
+        (src / "08ATLANTIS777.txt").write_text(
+            "08ATLANTIS777\nPINEAPPLE HARVEST REPORT\nTue Nov 04 06:06:00 +0100 2008\n"
+            "CONFIDENTIAL\nEmbassy Atlantis\n" + CRAFTED
+        )
         (src / "seed.txt").write_text((FIXTURES / "seeds" / "001_60a81c5ffc7b069b.txt").read_text())
         emb = FakeEmbedder()
         ingest([src], s, embedder=emb, progress=False)
         idx = Index.load(s, expect_embedder=emb.name)
         llm = FakeLLM(reply)
         return Answerer(Retriever(idx, emb, s), llm, Checker(idx.cable, emb), s), llm
+
     return make
 
 
@@ -105,7 +108,13 @@ def test_metadata_question_needs_no_model(crafted_answerer) -> None:  # type: ig
 
 
 def test_follow_up_questions() -> None:
-    h = [Turn("What did DFM Saltanov say about Hamas in February 2006?", "…", "What did DFM Saltanov say about Hamas in February 2006?")]
+    h = [
+        Turn(
+            "What did DFM Saltanov say about Hamas in February 2006?",
+            "…",
+            "What did DFM Saltanov say about Hamas in February 2006?",
+        )
+    ]
     assert standalone_question("what did he say about Syria?", h).startswith("What did DFM Saltanov")
     assert standalone_question("and in 2007?", h).endswith("and in 2007?")
     assert standalone_question("Who signed 09HARARE955?", h) == "Who signed 09HARARE955?"
@@ -131,8 +140,10 @@ def test_end_to_end_real_model(real_pipeline, real_settings) -> None:  # type: i
     from rag.pipeline import open_answerer
 
     answerer = open_answerer(real_settings, pipeline=real_pipeline)
-    ans = answerer.ask("How long did State Department counter-terrorism coordinator Daniel Benjamin's January 31, "
-                       "2010 meeting with Yemeni President Saleh last?")
+    ans = answerer.ask(
+        "How long did State Department counter-terrorism coordinator Daniel Benjamin's January 31, "
+        "2010 meeting with Yemeni President Saleh last?"
+    )
     assert not ans.abstained, ans
     assert ans.citations
     for c in ans.citations:

@@ -22,8 +22,16 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
 ]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 def _free_port() -> int:
@@ -35,8 +43,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def app_url(real_index, real_settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
     port = _free_port()
-    env = {**os.environ, "CABLES_INDEX_DIR": real_settings.index_dir, "CABLES_CACHE_DIR": real_settings.cache_dir,
-           "CABLES_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "CABLES_INDEX_DIR": real_settings.index_dir,
+        "CABLES_CACHE_DIR": real_settings.cache_dir,
+        "CABLES_PORT": str(port),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "PYTHONUNBUFFERED": "1",
+    }
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "app.log", "w")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -74,8 +88,11 @@ def _ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
 def test_ask_click_citation_see_paragraph(app_url, browser, real_index) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(app_url)
-    _ask(page, "How long did State Department counter-terrorism coordinator Daniel Benjamin's January 31, 2010 "
-               "meeting with Yemeni President Saleh last?")
+    _ask(
+        page,
+        "How long did State Department counter-terrorism coordinator Daniel Benjamin's January 31, 2010 "
+        "meeting with Yemeni President Saleh last?",
+    )
     chip = page.locator("#chat a.cite").first
     chip.wait_for(timeout=240_000)
     chat = page.locator("#chat").inner_text()
@@ -124,8 +141,12 @@ def test_script_in_a_question_is_not_run(app_url, browser) -> None:  # type: ign
 
 
 def test_no_arbitrary_file_reads(app_url) -> None:  # type: ignore[no-untyped-def]
-    for path in ("gradio_api/file=/etc/passwd", "file=/etc/passwd", "gradio_api/file=../../../../etc/passwd",
-                 "static/../../../../etc/passwd"):
+    for path in (
+        "gradio_api/file=/etc/passwd",
+        "file=/etc/passwd",
+        "gradio_api/file=../../../../etc/passwd",
+        "static/../../../../etc/passwd",
+    ):
         try:
             body = urllib.request.urlopen(app_url + path, timeout=10).read().decode("utf-8", "replace")
         except OSError:

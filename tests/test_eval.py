@@ -15,8 +15,14 @@ from rag.metrics import contains_answer, score_retrieval, token_recall
 
 from .conftest import REPO
 
-ITEM = GoldItem("x", "q", "35 minutes", ("thirty-five minutes",), "number",
-                (Support("10SANAA221", (1,)), Support("10SANAA221", (2, 3))))
+ITEM = GoldItem(
+    "x",
+    "q",
+    "35 minutes",
+    ("thirty-five minutes",),
+    "number",
+    (Support("10SANAA221", (1,)), Support("10SANAA221", (2, 3))),
+)
 
 
 def test_dev_set_loads() -> None:
@@ -26,8 +32,10 @@ def test_dev_set_loads() -> None:
 
 def test_bad_gold_lines_are_all_reported(tmp_path: Path) -> None:
     f = tmp_path / "g.jsonl"
-    f.write_text('{"id": "a", "question": "q", "answer": "x", "support": []}\nnot json\n'
-                 '{"id": "b", "question": "q", "answer": null, "support": [{"cable_id": "??", "paragraphs": [1]}]}\n')
+    f.write_text(
+        '{"id": "a", "question": "q", "answer": "x", "support": []}\nnot json\n'
+        '{"id": "b", "question": "q", "answer": null, "support": [{"cable_id": "??", "paragraphs": [1]}]}\n'
+    )
     with pytest.raises(GoldError) as e:
         load_gold(f)
     msg = str(e.value)
@@ -49,9 +57,24 @@ def test_answer_matching() -> None:
 
 def test_cli_eval_retrieval_only_and_resume(real_index, real_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "rag.cli", "--index", real_settings.index_dir, "eval", "--gold",
-           str(REPO / "eval" / "dev_qa.jsonl"), "--out", str(out), "--retrieval-only", "--limit", "12", "--quiet",
-           "--min-recall", "0.9"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rag.cli",
+        "--index",
+        real_settings.index_dir,
+        "eval",
+        "--gold",
+        str(REPO / "eval" / "dev_qa.jsonl"),
+        "--out",
+        str(out),
+        "--retrieval-only",
+        "--limit",
+        "12",
+        "--quiet",
+        "--min-recall",
+        "0.9",
+    ]
     env = {"CABLES_CACHE_DIR": real_settings.cache_dir, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
     assert r.returncode == 0, r.stderr

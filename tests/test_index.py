@@ -61,8 +61,9 @@ def test_second_ingest_reports_unchanged_quickly(real_index, real_settings, subs
 def test_incremental_add_reembeds_only_new(tmp_path: Path, subset_dir: Path) -> None:
     s = Settings(index_dir=str(tmp_path / "idx"), cache_dir=str(tmp_path / "c"))
     emb = FakeEmbedder()
-    first = ingest([subset_dir / "07TALLINN366.html", subset_dir / "07TALLINN375.html"], s, embedder=emb,
-                   progress=False)
+    first = ingest(
+        [subset_dir / "07TALLINN366.html", subset_dir / "07TALLINN375.html"], s, embedder=emb, progress=False
+    )
     assert first.added == 2 and first.embedded == first.passages
     seed = FIXTURES / "seeds" / "001_60a81c5ffc7b069b.txt"
     second = ingest([subset_dir / "07TALLINN366.html", seed], s, embedder=emb, progress=False)
@@ -150,7 +151,16 @@ def test_killed_build_leaves_previous_index_usable(tmp_path: Path, subset_dir: P
 
 def test_manifest_records_build_metadata(real_index) -> None:  # type: ignore[no-untyped-def]
     data = json.loads((real_index.folder / "manifest.json").read_text())
-    for key in ("format_version", "embedder", "dim", "normalized", "passage_count", "corpus_fingerprint",
-                "built_at", "libraries", "files"):
+    for key in (
+        "format_version",
+        "embedder",
+        "dim",
+        "normalized",
+        "passage_count",
+        "corpus_fingerprint",
+        "built_at",
+        "libraries",
+        "files",
+    ):
         assert key in data
     assert "faiss" in data["libraries"]

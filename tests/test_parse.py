@@ -20,8 +20,20 @@ from .conftest import FIXTURES, REPO, SAMPLE
 
 SEED_WEB = FIXTURES / "seeds" / "000_d0dd0442f83ff540.txt"
 SEED_RAW = FIXTURES / "seeds" / "001_60a81c5ffc7b069b.txt"
-PAIRS = ["01PRETORIA1173", "05BRASILIA1207", "08CAIRO1637", "08RIYADH1134", "09ABUDHABI347", "09ANKARA1583",
-         "09ASHGABAT248", "09KHARTOUM249", "09MANAMA642", "09STATE14577", "10RIYADH123", "89PANAMA8545"]
+PAIRS = [
+    "01PRETORIA1173",
+    "05BRASILIA1207",
+    "08CAIRO1637",
+    "08RIYADH1134",
+    "09ABUDHABI347",
+    "09ANKARA1583",
+    "09ASHGABAT248",
+    "09KHARTOUM249",
+    "09MANAMA642",
+    "09STATE14577",
+    "10RIYADH123",
+    "89PANAMA8545",
+]
 
 
 def _pages() -> dict[str, str]:
@@ -82,8 +94,14 @@ def test_whole_sample_parses(sample: dict[str, Cable]) -> None:
     assert sum(c.partial for c in sample.values()) == 92
     assert sum(not c.numbered for c in sample.values()) <= 30
     # the link text, not the (wrong) title attribute, gives the classification
-    assert sample["07TALLINN366"].classification in {"CONFIDENTIAL", "UNCLASSIFIED//FOR OFFICIAL USE ONLY", "SECRET",
-                                                     "UNCLASSIFIED", "SECRET//NOFORN", "CONFIDENTIAL//NOFORN"}
+    assert sample["07TALLINN366"].classification in {
+        "CONFIDENTIAL",
+        "UNCLASSIFIED//FOR OFFICIAL USE ONLY",
+        "SECRET",
+        "UNCLASSIFIED",
+        "SECRET//NOFORN",
+        "CONFIDENTIAL//NOFORN",
+    }
     assert sum(bool(c.signer) for c in sample.values()) >= 1100
     assert sum(bool(c.tags) for c in sample.values()) >= 1250
 
@@ -135,9 +153,11 @@ def test_agreement_with_viewer_numbering(pages: dict[str, str], sample: dict[str
             for w in [*allowed, *_words(p.marking)]:
                 theirs_j = theirs_j.replace(w, "", 1) if w in theirs_j and w not in mine_j else theirs_j
             # ours may drop what follows the signature (site links, declassification stamps)
-            if mine_j not in theirs_j and not theirs_j.startswith(mine_j[:-40] if len(mine_j) > 40 else mine_j):
-                ok = False
-            elif len(theirs_j) - len(mine_j) > max(160, 0.15 * len(theirs_j)):
+            if (
+                mine_j not in theirs_j
+                and not theirs_j.startswith(mine_j[:-40] if len(mine_j) > 40 else mine_j)
+                or len(theirs_j) - len(mine_j) > max(160, 0.15 * len(theirs_j))
+            ):
                 ok = False
             if not ok or not theirs:
                 break
@@ -189,13 +209,16 @@ def test_years_are_not_paragraphs(sample: dict[str, Cable]) -> None:
     assert [p.num for p in sample["06MADRID2657"].paragraphs if p.num] == list(range(1, 10))
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    (b"", "empty file"),
-    (b"   \n\n", "empty file"),
-    (b"\x00\x01\x02binary\x00" * 50, "binary file"),
-    (b"<html><body><table class='cable'><tr><td>x</td></tr>", "no <pre>"),
-    (b"just some words with no cable in them at all", "no cable ID"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"   \n\n", "empty file"),
+        (b"\x00\x01\x02binary\x00" * 50, "binary file"),
+        (b"<html><body><table class='cable'><tr><td>x</td></tr>", "no <pre>"),
+        (b"just some words with no cable in them at all", "no cable ID"),
+    ],
+)
 def test_bad_input_is_a_clear_error(tmp_path: Path, data: bytes, reason: str) -> None:
     f = tmp_path / "bad.txt"
     f.write_bytes(data)
@@ -241,8 +264,9 @@ def test_one_broken_file_never_stops_a_folder(tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=REPO,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
 
 
 def test_cli_parse_contract(tmp_path: Path) -> None:
@@ -250,8 +274,19 @@ def test_cli_parse_contract(tmp_path: Path) -> None:
     r = _cli("parse", str(SEED_WEB), str(tmp_path / "bad.txt"), "--json")
     assert r.returncode == 0
     obj = json.loads(r.stdout.strip().splitlines()[0])
-    assert set(obj) >= {"id", "created", "released", "origin", "classification", "subject", "tags", "refs",
-                        "signer", "source", "paragraphs"}
+    assert set(obj) >= {
+        "id",
+        "created",
+        "released",
+        "origin",
+        "classification",
+        "subject",
+        "tags",
+        "refs",
+        "signer",
+        "source",
+        "paragraphs",
+    }
     assert obj["paragraphs"][0]["num"] == 0 and isinstance(obj["paragraphs"][5]["num"], int)
     assert set(obj["paragraphs"][1]) >= {"num", "marking", "text"}
     assert f"{tmp_path / 'bad.txt'}: empty file" in r.stderr

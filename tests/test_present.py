@@ -11,14 +11,23 @@ from rag.present import ExportIds, answer_html, cable_html, chip, evidence_rows,
 from rag.records import Answer, Cable, CitationRef, Hit, Paragraph, Passage, SentenceCheck
 from rag.settings import Settings
 
-CABLE = Cable("08ATLANTIS777", (
-    Paragraph("08ATLANTIS777", 0, "C O N F I D E N T I A L ATLANTIS 000777"),
-    Paragraph("08ATLANTIS777", 1, "Harvest <script>alert(1)</script> reached 4,200 tonnes.", "C"),
-    Paragraph("08ATLANTIS777", 2, "The minister resigned. TESTER", "S/NF", heading="POLITICS"),
-), created="2008-11-04 06:06", origin="Embassy Atlantis", classification="CONFIDENTIAL", subject="HARVEST",
-    tags=("PREL",), signer="TESTER")
-HIT = Hit(Passage("08ATLANTIS777 ¶1", "08ATLANTIS777", 1, 0, "Harvest <b>reached</b> 4,200 tonnes.", "ctx"), 0.5,
-          0.71, 3.2, 1)
+CABLE = Cable(
+    "08ATLANTIS777",
+    (
+        Paragraph("08ATLANTIS777", 0, "C O N F I D E N T I A L ATLANTIS 000777"),
+        Paragraph("08ATLANTIS777", 1, "Harvest <script>alert(1)</script> reached 4,200 tonnes.", "C"),
+        Paragraph("08ATLANTIS777", 2, "The minister resigned. TESTER", "S/NF", heading="POLITICS"),
+    ),
+    created="2008-11-04 06:06",
+    origin="Embassy Atlantis",
+    classification="CONFIDENTIAL",
+    subject="HARVEST",
+    tags=("PREL",),
+    signer="TESTER",
+)
+HIT = Hit(
+    Passage("08ATLANTIS777 ¶1", "08ATLANTIS777", 1, 0, "Harvest <b>reached</b> 4,200 tonnes.", "ctx"), 0.5, 0.71, 3.2, 1
+)
 
 
 def answer(verdict: str = "supported", abstained: bool = False) -> Answer:

@@ -7,8 +7,10 @@ from rag.query import Filters, analyze, find_cable_ids
 
 
 def test_hybrid_finds_gold_paragraphs(real_pipeline) -> None:  # type: ignore[no-untyped-def]
-    r = real_pipeline.retriever.search("How many American citizens were to crew the armed counter-piracy ship "
-                                       "that Blackwater planned to operate out of Djibouti?")
+    r = real_pipeline.retriever.search(
+        "How many American citizens were to crew the armed counter-piracy ship "
+        "that Blackwater planned to operate out of Djibouti?"
+    )
     assert "09DJIBOUTI113 ¶1" in [h.pid for h in r.hits[:3]]
     assert r.top_dense > 0.3
 

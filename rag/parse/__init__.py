@@ -9,8 +9,9 @@ import io
 import os
 import tarfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from ..errors import ParseError
 from ..records import Cable
@@ -42,25 +43,28 @@ def decode(data: bytes, source: str) -> str:
 def parse_bytes(data: bytes, source: str) -> Cable:
     """One cable from one file's bytes (HTML page or plain text)."""
     if len(data) > MAX_CABLE_BYTES:
-        raise ParseError(source, f"file is {len(data) // (1024 * 1024)} MB; one cable is at most "
-                         f"{MAX_CABLE_BYTES // (1024 * 1024)} MB (use the CSV format for bulk releases)")
+        raise ParseError(
+            source,
+            f"file is {len(data) // (1024 * 1024)} MB; one cable is at most "
+            f"{MAX_CABLE_BYTES // (1024 * 1024)} MB (use the CSV format for bulk releases)",
+        )
     text = decode(data, source)
     if source.lower().endswith((".html", ".htm")) or looks_like_html(text):
         return parse_html(text, source)
     return parse_text(text, source)
 
 
-def _guard(source: str, fn: object, *args: object) -> ParseResult:
+def _guard(source: str, fn: Callable[..., Cable], *args: object) -> ParseResult:
     try:
-        return fn(*args)  # type: ignore[operator,no-any-return]
+        return fn(*args)
     except ParseError as e:
         return e
     except (ValueError, IndexError, KeyError, RecursionError, UnicodeError) as e:
         return ParseError(source, f"could not parse ({type(e).__name__}: {e})")
 
 
-def _iter_csv_bytes(raw: io.BufferedIOBase | io.RawIOBase, source: str) -> Iterator[ParseResult]:
-    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")  # type: ignore[arg-type]
+def _iter_csv_bytes(raw: IO[bytes], source: str) -> Iterator[ParseResult]:
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
     try:
         yield from iter_csv(stream, source)
     except (UnicodeError, OSError) as e:
@@ -78,7 +82,7 @@ def _iter_archive(path: Path) -> Iterator[ParseResult]:
                     name = f"{src}!{info.filename}"
                     if info.filename.lower().endswith(".csv"):
                         with z.open(info) as f:
-                            yield from _iter_csv_bytes(f, name)  # type: ignore[arg-type]
+                            yield from _iter_csv_bytes(f, name)
                     elif info.file_size > MAX_CABLE_BYTES:
                         yield ParseError(name, f"file is {info.file_size // 2**20} MB; one cable is at most 20 MB")
                     else:
@@ -89,15 +93,15 @@ def _iter_archive(path: Path) -> Iterator[ParseResult]:
                 if not m.isfile() or Path(m.name).name in SKIP_NAMES:
                     continue
                 name = f"{src}!{m.name}"
-                f = t.extractfile(m)
-                if f is None:
+                member = t.extractfile(m)
+                if member is None:
                     continue
                 if m.name.lower().endswith(".csv"):
-                    yield from _iter_csv_bytes(f, name)  # type: ignore[arg-type]
+                    yield from _iter_csv_bytes(member, name)
                 elif m.size > MAX_CABLE_BYTES:
                     yield ParseError(name, f"file is {m.size // 2**20} MB; one cable is at most 20 MB")
                 else:
-                    yield _guard(name, parse_bytes, f.read(), name)
+                    yield _guard(name, parse_bytes, member.read(), name)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as e:
         yield ParseError(src, f"unreadable archive ({e})")
 
@@ -128,8 +132,11 @@ def iter_cables(paths: Iterable[str | os.PathLike[str]]) -> Iterator[ParseResult
                 with open(path, "rb") as f:
                     yield from _iter_csv_bytes(f, src)
             elif path.stat().st_size > MAX_CABLE_BYTES:
-                yield ParseError(src, f"file is {path.stat().st_size // 2**20} MB; one cable is at most 20 MB "
-                                 "(use the CSV format for bulk releases)")
+                yield ParseError(
+                    src,
+                    f"file is {path.stat().st_size // 2**20} MB; one cable is at most 20 MB "
+                    "(use the CSV format for bulk releases)",
+                )
             else:
                 yield _guard(src, parse_bytes, path.read_bytes(), src)
         except OSError as e:

@@ -22,7 +22,9 @@ BANNER = re.compile(
     r"CONFIDENTIAL\b|SECRET\b|LIMITED OFFICIAL USE\b)"
 )
 # "MOSCOW 00000828  002 OF 002", "TALLINN 00000366 002 OF 004", "STATE 00012345 001.2 OF 003"
-PAGE_BREAK = re.compile(r"^[ \t]*[A-Z][A-Z .'\-]{1,30}[ \t]+\d{5,9}[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}[ \t]*$", re.M)
+PAGE_BREAK = re.compile(
+    r"^[ \t]*[A-Z][A-Z .'\-]{1,30}[ \t]+\d{5,9}[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}[ \t]*$", re.M
+)
 # older telegrams: " CONFIDENTIAL\nPAGE 02 HARARE 06677 01 OF 03 291400Z "
 OLD_PAGE_BREAK = re.compile(
     r"[ \t]*(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)?[ \t]*\n?"

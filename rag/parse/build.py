@@ -9,7 +9,7 @@ from ..errors import ParseError
 from ..ids import canonical_id
 from ..records import Cable
 from . import header as hd
-from .body import BANNER, MARKER, add_plain_markers, accepted_markers, split_body
+from .body import BANNER, MARKER, accepted_markers, add_plain_markers, split_body
 
 SIGNATURE_LINE = re.compile(r"^[ \t]*([A-Z][A-Z'\-]{1,20}(?:[ \t][A-Z][A-Z'\-]{1,20})?)[ \t]*$", re.M)
 

@@ -7,7 +7,9 @@ import re
 from ..ids import canonical_id
 
 CAVEATS = ("NOFORN", "NODIS", "EXDIS", "LIMDIS", "STADIS", "SIPDIS", "ROGER", "ORCON", "REL TO", "SENSITIVE")
-MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+MONTHS = {
+    m: i + 1 for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
+}
 _FIELD_END = r"(?=\n[ \t]*\n|\n[ \t]*(?:REF|REFS|REFTEL|SUBJECT|SUBJ|TAGS|Classified|CLASSIFIED|E\.O\.|EO)\b|\Z)"
 
 
