@@ -237,9 +237,9 @@ class Answerer:
                 out.append(SentenceCheck(clean, (), "not_factual", 0.0))
                 continue
             marked = [(shown[m - 1].pid, shown[m - 1].passage.text) for m in marks if 1 <= m <= len(shown)]
-            best = self.checker.best_support(clean, marked, question) if marked else Support(0.0, "", "")
+            best = self._best(clean, marked, question) if marked else Support(0.0, "", "")
             if best.score < self.checker.partial:
-                best = self.checker.best_support(clean, cands, question)
+                best = self._best(clean, cands, question)
             verdict = self.checker.verdict(best.score)
             if verdict != "unsupported" and self.retriever.index.lexical.coverage(question, best.span) < SPAN_MIN_COVER:
                 verdict = "unsupported"  # true of some paragraph, but that paragraph is not about the question
@@ -249,6 +249,14 @@ class Answerer:
                 refs = (CitationRef(cid, lab, f"{cid} ¶{lab}", "valid"),)
             out.append(SentenceCheck(clean, refs, verdict, round(best.score, 3), best.pid or None, best.span))
         return out
+
+    def _best(self, sentence: str, cands: Sequence[tuple[str, str]], question: str) -> Support:
+        """The candidate that supports the sentence best among spans that are about the question."""
+        lex = self.retriever.index.lexical
+        scored = [self.checker.support(sentence, pid, text, question) for pid, text in cands]
+        if not scored:
+            return Support(0.0, "", "")
+        return max(scored, key=lambda x: x.score + (0.5 if lex.coverage(question, x.span) >= SPAN_MIN_COVER else 0.0))
 
     def _abstain(self, question: str, sq: str, hits: Sequence[Hit], timing: Timing, raw: str = "") -> Answer:
         return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), timing, self.llm.name, "", sq)
