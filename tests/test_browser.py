@@ -34,6 +34,16 @@ ARGS = [
 ]
 
 
+_PROC: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,6 +74,7 @@ def app_url(real_index, real_settings) -> Iterator[str]:  # type: ignore[no-unty
             if proc.poll() is not None:
                 raise RuntimeError((ARTIFACTS / "app.log").read_text()) from None
             time.sleep(0.5)
+    _PROC["app"] = proc
     yield url
     proc.terminate()
     proc.wait(timeout=30)
@@ -152,3 +163,38 @@ def test_no_arbitrary_file_reads(app_url) -> None:  # type: ignore[no-untyped-de
         except OSError:
             continue
         assert "root:x:0:0" not in body
+
+
+EIGHT = [("09HARARE955", "Who signed cable 09HARARE955?", "RAY"),
+         ("09SEOUL1400", "What TAGS were assigned to cable 09SEOUL1400?", "PGOV"),
+         ("05ISTANBUL890", "What classification did cable 05ISTANBUL890 carry?", "CONFIDENTIAL"),
+         ("06DUBLIN1020", "Who classified cable 06DUBLIN1020?", "Kenny"),
+         ("10SANAA221", "Who signed cable 10SANAA221?", "SECHE"),
+         ("08OSLO629", "What TAGS were assigned to cable 08OSLO629?", "PREL"),
+         ("09ASTANA95", "What classification did cable 09ASTANA95 carry?", "SECRET"),
+         ("07TALLINN366", "What is the subject of cable 07TALLINN366?", "CYBER")]
+
+
+def test_eight_concurrent_sessions_stay_separate(app_url, browser) -> None:  # type: ignore[no-untyped-def]
+    """8 sessions at once (a bounded loop of two rounds): each gets its own answers and history only."""
+    warm = browser.new_page()
+    warm.goto(app_url)
+    _ask(warm, "Who signed cable 09HARARE955?")  # loads the model, embedder and index once
+    warm.locator("#chat a.cite").first.wait_for(timeout=240_000)
+    warm.close()
+    rss_before = _rss_mb(_PROC["app"].pid)
+    pages = [browser.new_context().new_page() for _ in EIGHT]
+    for page in pages:
+        page.goto(app_url)
+    for _round in range(2):
+        for page, (_, question, _) in zip(pages, EIGHT, strict=True):
+            _ask(page, question)
+        for page, (cid, _, expected) in zip(pages, EIGHT, strict=True):
+            page.locator("#chat a.cite").nth(_round).wait_for(timeout=120_000)
+            text = page.locator("#chat").inner_text()
+            assert expected.lower() in text.lower() and cid in text
+            others = [c for c, _, _ in EIGHT if c != cid]
+            assert not any(o in text for o in others), text
+    for page in pages:
+        page.context.close()
+    assert _rss_mb(_PROC["app"].pid) - rss_before < 300  # memory stays bounded
