@@ -126,10 +126,10 @@ class Checker:
             score = 0.55 * lex[top[j]] + 0.45 * float(sims[j])
         penalty = 0.0
         missing_nums = numbers(claim) - numbers(text) - numbers(given)
-        penalty += min(0.5, 0.3 * len(missing_nums))
+        penalty += min(0.6, 0.45 * len(missing_nums))
         known = {w.lower() for w in re.findall(r"[A-Za-z']+", text + " " + given)}
         missing_names = names(claim) - set(tokenize(text)) - known
-        penalty += min(0.4, 0.2 * len(missing_names))
+        penalty += min(0.5, 0.3 * len(missing_names))
         if bool(_NEG.search(claim)) != bool(_NEG.search(span)) and not _NEG.search(given):
             penalty += 0.15
         return Support(max(0.0, score - penalty), span, pid)
