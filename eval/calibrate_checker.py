@@ -85,8 +85,9 @@ def main() -> int:
         for t in (0.35, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
             acc = sum(s >= t for s in table["true"]) / max(1, len(table["true"]))
             rej = {k: sum(s < t for s in v) / max(1, len(v)) for k, v in table.items() if k != "true"}
-            print(f"{t:9.2f} | {acc:13.2f} | {rej['neighbour']:18.2f} | {rej['random']:15.2f} | "
-                  f"{rej['distorted']:18.2f}")
+            print(
+                f"{t:9.2f} | {acc:13.2f} | {rej['neighbour']:18.2f} | {rej['random']:15.2f} | {rej['distorted']:18.2f}"
+            )
     print(f"in use: supported >= {checker.supported}, partial >= {checker.partial}")
     return 0
 
