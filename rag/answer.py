@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from . import prompts, tokens
-from .check import Checker, Support
+from .check import Checker, Support, numbers
 from .citations import strip_citations
 from .errors import InputTooLargeError
 from .lexical import tokenize
@@ -25,6 +25,7 @@ ABSTAIN_TEXT = "The indexed cables do not answer this question."
 DENSE_FLOOR = 0.28  # below this cosine nothing retrieved is about the question
 SPAN_MIN_COVER = 0.25  # IDF-weighted share of the question's words the supporting span must carry
 EXTRACT_MIN_COVER = 0.6  # share of the question's content words a quoted sentence must carry
+_WANTS_NUMBER = re.compile(r"^\s*(how (many|much|long|old|far)|when|what (date|year|time|day))\b", re.I)
 _META_ANSWER = re.compile(r"^(the )?(passages?|cables?|text)\b|\bpassages? (do|does)\b", re.I)
 _MARKER = re.compile(r"\[\s*P\s*(\d{1,2})\s*\]|\bP(\d{1,2})\b")
 _NOT_IN = re.compile(
@@ -214,6 +215,8 @@ class Answerer:
         for h in shown[:3]:
             for sent in split_sentences(h.passage.text):
                 cover = lex.coverage(question, sent)
+                if _WANTS_NUMBER.search(question) and numbers(sent) - numbers(question):
+                    cover += 0.15  # a "how many / how long / when" question wants a sentence with a new figure
                 if best is None or cover > best[0]:
                     best = (cover, sent, h)
         if best is None or best[0] < EXTRACT_MIN_COVER:

@@ -18,6 +18,7 @@ from .chunk import header_text
 from .citations import find_citations, strip_citations
 from .embed import Embedder
 from .lexical import STOP, tokenize
+from .metrics import NUMBER_WORDS as _NUM_WORDS
 from .metrics import normalize
 from .records import Cable, CitationRef, CitationReport, SentenceCheck
 from .sentences import split_sentences
@@ -25,26 +26,6 @@ from .sentences import split_sentences
 SUPPORTED = 0.60
 PARTIAL = 0.45
 _NEG = re.compile(r"\b(not|no|never|neither|nor|none|without|refused|denied|rejected|n't)\b", re.I)
-_NUM_WORDS = {
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "eleven": "11",
-    "twelve": "12",
-    "fifteen": "15",
-    "twenty": "20",
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-    "hundred": "100",
-}
 _META = re.compile(
     r"^(the )?(indexed )?cables?( here)? (do|does) not|^i (do not|don't|cannot) know|^no (answer|information)", re.I
 )

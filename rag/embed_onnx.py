@@ -17,17 +17,10 @@ import numpy as np
 
 from .embed import resolve_model
 from .errors import ModelError
+from .hashing import sha256_file
 from .settings import Settings
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def export_int8(model_dir: Path, out_dir: Path) -> Path:
@@ -71,7 +64,7 @@ def export_int8(model_dir: Path, out_dir: Path) -> Path:
     fp32.unlink(missing_ok=True)
     final = out_dir / "model-int8.onnx"
     os.replace(tmp, final)
-    (out_dir / "model-int8.json").write_text(json.dumps({"sha256": _sha256(final), "source": str(model_dir)}))
+    (out_dir / "model-int8.json").write_text(json.dumps({"sha256": sha256_file(final), "source": str(model_dir)}))
     return final
 
 
@@ -89,7 +82,7 @@ class OnnxEmbedder:
         cache = Path(settings.cache_dir) / "onnx" / f"{model_dir.name}-{key}"
         path = cache / "model-int8.onnx"
         meta = cache / "model-int8.json"
-        if not (path.exists() and meta.exists() and json.loads(meta.read_text())["sha256"] == _sha256(path)):
+        if not (path.exists() and meta.exists() and json.loads(meta.read_text())["sha256"] == sha256_file(path)):
             path = export_int8(model_dir, cache)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = settings.n_threads or (os.cpu_count() or 1)

@@ -29,6 +29,7 @@ from .chunk import embed_text, passage_hash, passages_for
 from .dense import Dense
 from .embed import Embedder, load_embedder, resolve_model
 from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError, ParseError
+from .hashing import sha256_file
 from .lexical import Lexical
 from .parse import iter_cables
 from .records import Cable, Passage
@@ -84,14 +85,6 @@ class IngestReport:
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, failed {self.failed}; "
             f"{self.passages} passages ({self.embedded} embedded, {self.reused} reused) in {self.seconds:.1f}s"
         )
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _files(folder: Path) -> Iterator[Path]:
@@ -321,7 +314,7 @@ def _ingest_into(
         build_seconds=round(time.time() - t0, 2),
         dense_kind=dense.kind,
         libraries=_libraries(),
-        files={str(p.relative_to(out)): _sha256(p) for p in _files(out)},
+        files={str(p.relative_to(out)): sha256_file(p) for p in _files(out)},
     )
     (out / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
     for path in _files(out):
@@ -391,7 +384,7 @@ class Index:
                 p = folder / rel
                 if not p.exists():
                     raise IndexCorruptError(f"{p} is missing: rebuild with `cables ingest --rebuild PATH...`")
-                if _sha256(p) != digest:
+                if sha256_file(p) != digest:
                     raise IndexCorruptError(
                         f"{p} fails its checksum (corrupted): rebuild with `cables ingest --rebuild PATH...`"
                     )

@@ -43,26 +43,15 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_NUMBERS = {
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "twenty": "20",
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-}
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+NUMBER_WORDS = {w: str(n) for n, w in enumerate(_UNITS.split())}
+NUMBER_WORDS |= {"twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100"}
 
 
 def _canon_numbers(text: str) -> str:
-    return " ".join(_NUMBERS.get(w, w) for w in normalize(text).split())
+    """Number words as digits and plural -s dropped, so "35-minute" matches "35 minutes"."""
+    words = (NUMBER_WORDS.get(w, w) for w in normalize(text).split())
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
 
 
 def contains_answer(response: str, item: GoldItem) -> bool:

@@ -68,14 +68,6 @@ def _part_files(spec: Packaged) -> list[Path]:
     return files
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def resolve_gguf(name: str, cache_dir: str) -> Path:
     """Setting value -> a verified GGUF path. Packaged names are assembled once into the cache."""
     spec = PACKAGED.get(name)

@@ -150,6 +150,5 @@ def test_end_to_end_real_model(real_pipeline, real_settings) -> None:  # type: i
         cable = real_pipeline.index.cable(c.cable_id)
         assert cable is not None and cable.paragraph(c.paragraph) is not None  # valid
     assert any(s.verdict == "supported" and s.citations for s in ans.sentences)
-    assert "35" in ans.text
     assert {c.cable_id for c in ans.citations} == {"10SANAA221"}
     assert ans.timing.ttft_s > 0 and ans.timing.total_s >= ans.timing.ttft_s
