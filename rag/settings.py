@@ -38,7 +38,7 @@ class Settings:
     # retrieval
     k: int = 10
     per_cable_cap: int = 6
-    dense_weight: float = 0.3  # weight of the dense ranking in reciprocal rank fusion (BM25 has 1.0)
+    dense_weight: float = 0.2  # weight of the dense ranking in reciprocal rank fusion (BM25 has 1.0)
     score_floor: float = 0.0
     prompt_passages: int = 4
     prompt_token_budget: int = 900

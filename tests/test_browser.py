@@ -165,14 +165,16 @@ def test_no_arbitrary_file_reads(app_url) -> None:  # type: ignore[no-untyped-de
         assert "root:x:0:0" not in body
 
 
-EIGHT = [("09HARARE955", "Who signed cable 09HARARE955?", "RAY"),
-         ("09SEOUL1400", "What TAGS were assigned to cable 09SEOUL1400?", "PGOV"),
-         ("05ISTANBUL890", "What classification did cable 05ISTANBUL890 carry?", "CONFIDENTIAL"),
-         ("06DUBLIN1020", "Who classified cable 06DUBLIN1020?", "Kenny"),
-         ("10SANAA221", "Who signed cable 10SANAA221?", "SECHE"),
-         ("08OSLO629", "What TAGS were assigned to cable 08OSLO629?", "PREL"),
-         ("09ASTANA95", "What classification did cable 09ASTANA95 carry?", "SECRET"),
-         ("07TALLINN366", "What is the subject of cable 07TALLINN366?", "CYBER")]
+EIGHT = [
+    ("09HARARE955", "Who signed cable 09HARARE955?", "RAY"),
+    ("09SEOUL1400", "What TAGS were assigned to cable 09SEOUL1400?", "PGOV"),
+    ("05ISTANBUL890", "What classification did cable 05ISTANBUL890 carry?", "CONFIDENTIAL"),
+    ("06DUBLIN1020", "Who classified cable 06DUBLIN1020?", "Kenny"),
+    ("10SANAA221", "Who signed cable 10SANAA221?", "SECHE"),
+    ("08OSLO629", "What TAGS were assigned to cable 08OSLO629?", "PREL"),
+    ("09ASTANA95", "What classification did cable 09ASTANA95 carry?", "SECRET"),
+    ("07TALLINN366", "What is the subject of cable 07TALLINN366?", "CYBER"),
+]
 
 
 def test_eight_concurrent_sessions_stay_separate(app_url, browser) -> None:  # type: ignore[no-untyped-def]
