@@ -199,6 +199,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
             args.quiet,
         )
         report["answers"] = _answer_metrics(items, rows)
+        report["latencies"] = {
+            k: [round(rows[i.id][k], 3) for i in items if rows[i.id][k]] for k in ("ttft_s", "total_s")
+        }
         report["per_type"] = _per_type(items, rows)
         for i in items:
             per_item[i.id].update({k: rows[i.id][k] for k in ("answer", "citations", "correct", "abstained")})
@@ -333,6 +336,19 @@ def _plots(r: dict[str, Any], out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "recall_at_k.png")
     plt.close(fig)
+    lat = r.get("latencies")
+    if lat:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for key, label in (("ttft_s", "time to first token"), ("total_s", "whole answer")):
+            if lat.get(key):
+                ax.hist(lat[key], bins=15, alpha=0.6, label=label)
+        ax.set_xlabel("seconds")
+        ax.set_ylabel("questions")
+        ax.legend()
+        ax.set_title("Answer latency")
+        fig.tight_layout()
+        fig.savefig(out / "latency.png")
+        plt.close(fig)
     if "per_type" in r:
         fig, ax = plt.subplots(figsize=(7, 4))
         types = list(r["per_type"])

@@ -166,4 +166,4 @@ def test_dev_eval_on_the_sample(sample_index: str, cache_dir: str, tmp_path: Pat
     rep = json.loads((tmp_path / "a" / "report.json").read_text())
     assert rep["answers"]["citation_validity"] in (None, 1.0)
     assert len(rep["per_item"]) == 3 and all("answer" in v for v in rep["per_item"].values())
-    assert (tmp_path / "a" / "accuracy_by_type.png").exists()
+    assert (tmp_path / "a" / "accuracy_by_type.png").exists() and (tmp_path / "a" / "latency.png").exists()
