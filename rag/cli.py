@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .errors import CablesError, ParseError
+from .records import Hit, ref_json
 from .settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -92,16 +93,11 @@ def _read_batch(path: str) -> list[dict[str, str]]:
     return items
 
 
-def hit_json(h: object) -> dict[str, object]:
-    from .records import Hit
-
-    assert isinstance(h, Hit)
-    return {
-        "cable_id": h.passage.cable_id,
-        "paragraph": h.pid.split("¶", 1)[1],
-        "score": round(h.score, 5),
-        "text": h.passage.text,
-    }
+def hit_json(h: Hit, with_text: bool = True) -> dict[str, object]:
+    extra: dict[str, object] = {"score": round(h.score, 5)}
+    if with_text:
+        extra["text"] = h.passage.text
+    return ref_json(h.passage.cable_id, h.pid.split(" ¶", 1)[1], **extra)
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:

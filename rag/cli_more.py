@@ -6,27 +6,25 @@ import argparse
 import json
 import sys
 
+from .cli import hit_json
 from .errors import CablesError
-from .records import Answer, SentenceCheck
+from .records import Answer, SentenceCheck, ref_json
 from .settings import Settings
 
 
 def answer_json(a: Answer, item_id: str | None = None) -> dict[str, object]:
     def cites(s: SentenceCheck) -> list[dict[str, object]]:
-        return [{"cable_id": c.cable_id, "paragraph": c.paragraph} for c in s.citations]
+        return [ref_json(c.cable_id, c.paragraph) for c in s.citations]
 
     out: dict[str, object] = {
         "question": a.question,
         "answer": a.text,
         "abstained": a.abstained,
-        "citations": [{"cable_id": c.cable_id, "paragraph": c.paragraph} for c in a.citations],
+        "citations": [ref_json(c.cable_id, c.paragraph) for c in a.citations],
         "sentences": [
             {"text": s.text, "citations": cites(s), "support": s.verdict, "score": s.score} for s in a.sentences
         ],
-        "hits": [
-            {"cable_id": h.passage.cable_id, "paragraph": h.pid.split("¶", 1)[1], "score": round(h.score, 5)}
-            for h in a.hits
-        ],
+        "hits": [hit_json(h, with_text=False) for h in a.hits],
         "timing": {
             "retrieve_s": round(a.timing.retrieve_s, 3),
             "ttft_s": round(a.timing.ttft_s, 3),
@@ -110,10 +108,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
                     "sentences": [
                         {
                             "text": s.text,
-                            "citations": [
-                                {"cable_id": c.cable_id, "paragraph": c.paragraph, "status": c.status}
-                                for c in s.citations
-                            ],
+                            "citations": [ref_json(c.cable_id, c.paragraph, status=c.status) for c in s.citations],
                             "verdict": s.verdict,
                             "score": s.score,
                             "span": s.span,
@@ -123,8 +118,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
                     "citation_recall": rep.citation_recall,
                     "citation_precision": rep.citation_precision,
                     "invalid_citations": [
-                        {"cable_id": c.cable_id, "paragraph": c.paragraph, "status": c.status}
-                        for c in rep.invalid_citations
+                        ref_json(c.cable_id, c.paragraph, status=c.status) for c in rep.invalid_citations
                     ],
                 },
                 ensure_ascii=False,

@@ -17,6 +17,20 @@ def paragraph_label(num: int, dup: int = 1) -> str:
     return f"{num}{_SUFFIXES[dup - 1] if dup > 1 else ''}" if dup <= 26 else f"{num}.{dup}"
 
 
+def label_num(label: str | None) -> int | None:
+    """The cable's own paragraph number of a label ("3b" -> 3); None for a whole-cable citation."""
+    if label is None:
+        return None
+    digits = "".join(ch for ch in label.split(".")[0] if ch.isdigit())
+    return int(digits) if digits else None
+
+
+def ref_json(cable_id: str, label: str | None, **extra: object) -> dict[str, object]:
+    """A cited or retrieved paragraph in the CLI's JSON: `paragraph` is the cable's own number (an integer, as in
+    the gold files; 0 is the header), `label` tells repeated numbers apart ("3b")."""
+    return {"cable_id": cable_id, "paragraph": label_num(label), "label": label, **extra}
+
+
 def make_pid(cable_id: str, num: int, dup: int = 1) -> str:
     """Stable paragraph ID, also the citation text: `07MOSCOW828 ¶5`."""
     return f"{cable_id} ¶{paragraph_label(num, dup)}"
