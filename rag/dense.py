@@ -22,7 +22,8 @@ class Dense:
         import faiss
 
         n, d = vectors.shape
-        if n <= EXACT_LIMIT:
+        choice = settings.dense_index
+        if choice == "flat" or (choice == "auto" and n <= EXACT_LIMIT) or n < 1000:
             flat = faiss.IndexFlatIP(d)
             flat.add(vectors)
             return cls(flat, "flat")

@@ -26,6 +26,7 @@ class Settings:
     embedder: str = "minilm"
     embed_backend: str = "auto"  # auto | torch | onnx
     embed_batch: int = 16
+    dense_index: str = "auto"  # auto (exact up to 200k passages, then IVF-SQ8) | flat | ivf
     embed_context: bool = True  # prepend subject/origin/date to each paragraph when embedding
     window_tokens: int = 200  # passage window (cl100k tokens); MiniLM truncates at 256 word pieces
     window_overlap: int = 40

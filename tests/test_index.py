@@ -164,3 +164,17 @@ def test_manifest_records_build_metadata(real_index) -> None:  # type: ignore[no
     ):
         assert key in data
     assert "faiss" in data["libraries"]
+
+
+def test_approximate_index_by_setting(tmp_path: Path) -> None:
+    from rag.dense import Dense
+
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(5000, 32)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ivf = Dense.build(vecs, Settings(dense_index="ivf"))
+    assert ivf.kind.startswith("ivf") and Dense.build(vecs, Settings()).kind == "flat"
+    ivf.save(tmp_path / "d.faiss")
+    loaded = Dense.load(tmp_path / "d.faiss", ivf.kind)
+    _, rows = loaded.search(vecs[42], 5)
+    assert 42 in rows.tolist()
