@@ -30,8 +30,8 @@ class Settings:
     embed_context: bool = True  # prepend subject/origin/date to each paragraph when embedding
     window_tokens: int = 200  # passage window (cl100k tokens); MiniLM truncates at 256 word pieces
     window_overlap: int = 40
-    # LLM: "qwen-0.5b" | "qwen-1.5b" (packaged) or a path to any GGUF
-    llm: str = "qwen-0.5b"
+    # LLM: "qwen-1.5b" | "qwen-0.5b" (packaged) or a path to any GGUF
+    llm: str = "qwen-1.5b"
     n_ctx: int = 4096
     n_threads: int = 0  # 0 = all cores
     max_answer_tokens: int = 200
@@ -41,8 +41,8 @@ class Settings:
     per_cable_cap: int = 6
     dense_weight: float = 0.2  # weight of the dense ranking in reciprocal rank fusion (BM25 has 1.0)
     score_floor: float = 0.0
-    prompt_passages: int = 4
-    prompt_token_budget: int = 900
+    prompt_passages: int = 3
+    prompt_token_budget: int = 480  # passage tokens in the prompt: prefill dominates time to first token
     # limits
     max_question_chars: int = 2000
     max_history_turns: int = 20
