@@ -119,49 +119,41 @@ def sample_index(tmp_path_factory, cache_dir) -> str:  # type: ignore[no-untyped
     return idx
 
 
-def test_dev_eval_on_the_sample(sample_index: str, cache_dir: str, tmp_path: Path) -> None:
-    """CI's scripted evaluation: retrieval-only on the whole dev set (fails under the recall floor), then a
-    3-question end-to-end evaluation with the real model."""
+def _eval(index: str, cache_dir: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"CABLES_CACHE_DIR": cache_dir, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
-    base = [
+    cmd = [
         sys.executable,
         "-m",
         "rag.cli",
         "--index",
-        sample_index,
+        index,
         "eval",
         "--gold",
         str(REPO / "eval" / "dev_qa.jsonl"),
         "--quiet",
+        *args,
     ]
-    r = subprocess.run(
-        [
-            *base,
-            "--out",
-            str(tmp_path / "r"),
-            "--retrieval-only",
-            "--retriever",
-            "hybrid",
-            "--min-recall",
-            str(RECALL_FLOOR),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=900,
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=900)
+
+
+def test_dev_eval_on_the_sample(sample_index: str, cache_dir: str, tmp_path: Path) -> None:
+    """CI's scripted evaluation: retrieval-only on the whole dev set (fails under the recall floor), then a
+    3-question end-to-end evaluation with the real model."""
+    r = _eval(
+        sample_index,
+        cache_dir,
+        "--out",
+        str(tmp_path / "r"),
+        "--retrieval-only",
+        "--retriever",
+        "hybrid",
+        "--min-recall",
+        str(RECALL_FLOOR),
     )
     assert r.returncode == 0, r.stdout + r.stderr
     rep = json.loads((tmp_path / "r" / "report.json").read_text())
     assert rep["retrieval"]["hybrid"]["recall@10"] >= RECALL_FLOOR
-    r = subprocess.run(
-        [*base, "--out", str(tmp_path / "a"), "--limit", "3"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=900,
-    )
+    r = _eval(sample_index, cache_dir, "--out", str(tmp_path / "a"), "--limit", "3")
     assert r.returncode == 0, r.stdout + r.stderr
     rep = json.loads((tmp_path / "a" / "report.json").read_text())
     assert rep["answers"]["citation_validity"] in (None, 1.0)
