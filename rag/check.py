@@ -100,7 +100,9 @@ class Checker:
         score = lex[best]
         if self.embedder is not None:
             top = sorted(range(len(spans)), key=lambda i: -lex[i])[:4]
-            vecs = self.embedder.embed([claim] + [spans[i] for i in top])
+            # a short answer ("35 minutes") means little alone: embed it with the question it answers
+            probe = f"{given} {claim}" if given and len(tokenize(claim)) < 6 else claim
+            vecs = self.embedder.embed([probe] + [spans[i] for i in top])
             sims = vecs[1:] @ vecs[0]
             j = int(np.argmax(0.55 * np.array([lex[i] for i in top]) + 0.45 * sims))
             span = spans[top[j]]
