@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +189,7 @@ def ingest(
             if report.added == 0 and report.updated == 0 and (prev is not None or store.count_cables() == 0):
                 store.close()
                 shutil.rmtree(tmp, ignore_errors=True)
-                return report
+                return replace(report, seconds=time.time() - t0)
             store.close()
             final = versions / name
             os.replace(tmp, final)
