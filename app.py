@@ -315,14 +315,8 @@ def ingest_uploads(ctx: Context, files: list[str]) -> str:
                 )
                 continue
             shutil.copyfile(src, folder / name)
-        errors: list[str] = []
         with ctx.lock:
-            report = ingest(
-                [folder],
-                ctx.settings,
-                on_error=lambda e: errors.append(e.reason if hasattr(e, "reason") else str(e)),
-                progress=False,
-            )
+            report = ingest([folder], ctx.settings, progress=False)
             if report.added or report.updated:
                 ctx.reload()
         for e in report.errors:

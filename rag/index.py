@@ -34,7 +34,7 @@ from .lexical import Lexical
 from .parse import iter_cables
 from .records import Cable, Passage
 from .settings import Settings
-from .store import Store
+from .store import Store, cable_fingerprint
 
 FORMAT_VERSION = 1
 KEEP_VERSIONS = 2
@@ -236,8 +236,6 @@ def _ingest_into(
     added = updated = unchanged = 0
     errors: list[ParseError] = []
     changed: set[str] = set()
-    from .store import cable_fingerprint
-
     for r in iter_cables(paths):
         if isinstance(r, ParseError):
             errors.append(r)

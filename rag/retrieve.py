@@ -34,7 +34,6 @@ class Retriever:
         self.settings = settings
         self.mode = mode
         self.origins = frozenset(o for _, o, _, _ in index.cable_meta.values() if o)
-        self._row_cable = np.array(index.row_cable, dtype=object)
 
     def _allowed(self, filters: Filters) -> np.ndarray | None:
         if not filters:

@@ -132,7 +132,7 @@ def origin_from_fm(text: str) -> str:
     for prefix, word in _POSTS:
         if fm.startswith(prefix):
             place = fm[len(prefix) :].strip().title()
-            return f"{word} {place}".strip() if word not in {"USUN", "USEU"} else f"{word} {place}".strip()
+            return f"{word} {place}".strip()
     return fm.title()
 
 
