@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.gold import load_gold  # noqa: E402
-from rag.pipeline import open_answerer, open_pipeline  # noqa: E402
+from rag.components import open_answerer, open_components  # noqa: E402
+from rag.eval.gold import load_gold  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 
@@ -33,10 +33,10 @@ def main() -> int:
     settings = Settings.from_env()
     items = [i for i in load_gold(Path(__file__).parent / "dev_qa.jsonl") if i.answerable and i.type != "metadata"]
     items = items[: args.n]
-    pipe = open_pipeline(settings)
+    pipe = open_components(settings)
     for model in args.models.split(","):
         t = time.perf_counter()
-        answerer = open_answerer(settings.replace(llm=model), pipeline=pipe)
+        answerer = open_answerer(settings.replace(llm=model), components=pipe)
         load_s = time.perf_counter() - t
         ttft, total, retrieve = [], [], []
         for it in items:

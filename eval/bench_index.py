@@ -20,9 +20,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.chunk import embed_text, passages_for  # noqa: E402
-from rag.embed import load_embedder  # noqa: E402
-from rag.parse import iter_cables  # noqa: E402
+from rag.backends.embedder import embed_all, embed_query
+from rag.backends.loaders import load_embedder  # noqa: E402
+from rag.ids import ParagraphRef  # noqa: E402
+from rag.ingest.parse import iter_cables  # noqa: E402
+from rag.ingest.passages import embed_text, passages_for  # noqa: E402
 from rag.records import Cable  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -36,8 +38,8 @@ def rss_mb() -> float:
 
 def dense_recall(cables: list[Cable], settings: Settings, backends: list[str]) -> None:
     """Dense-only recall@10 on the dev gold set, over the gold cables plus 300 distractors, per backend."""
-    from rag.gold import load_gold
-    from rag.metrics import score_retrieval
+    from rag.eval.gold import load_gold
+    from rag.eval.metrics import score_retrieval
 
     items = [i for i in load_gold(Path(__file__).parent / "dev_qa.jsonl") if i.answerable]
     gold_ids = {s.cable_id for i in items for s in i.support}
@@ -48,13 +50,13 @@ def dense_recall(cables: list[Cable], settings: Settings, backends: list[str]) -
     texts = [embed_text(ps, settings.embed_context) for ps in passages]
     for backend in backends:
         emb = load_embedder(settings.replace(embed_backend=backend))
-        vecs = emb.embed(texts)
+        vecs = embed_all(emb, texts, settings.embed_batch)
         recalls = []
         for it in items:
-            scores = vecs @ emb.embed([it.question])[0]
-            ranked: list[tuple[str, int]] = []
+            scores = vecs @ embed_query(emb, it.question)
+            ranked: list[ParagraphRef] = []
             for row in np.argsort(-scores):
-                ref = (passages[row].cable_id, passages[row].num)
+                ref = ParagraphRef.of(passages[row].cable_id, passages[row].num)
                 if ref not in ranked:
                     ranked.append(ref)
                 if len(ranked) == 10:
@@ -96,11 +98,11 @@ def main() -> int:
     results = {}
     for backend in args.backends.split(","):
         emb = load_embedder(settings.replace(embed_backend=backend))
-        emb.embed(texts[:32])  # warm-up
+        embed_all(emb, texts[:32], settings.embed_batch)  # warm-up
         rates = []
         for _ in range(args.runs):
             t = time.perf_counter()
-            emb.embed(texts)
+            embed_all(emb, texts, settings.embed_batch)
             rates.append(n_par / (time.perf_counter() - t))
         med = statistics.median(rates)
         results[backend] = med
@@ -117,8 +119,8 @@ def main() -> int:
     if args.recall:
         dense_recall(cables, settings, args.backends.split(","))
     if args.index:
-        from rag.index import Index
-        from rag.retrieve import Retriever
+        from rag.index.reader import Index
+        from rag.retrieve.fusion import Retriever
 
         idx = Index.load(settings.replace(index_dir=args.index), verify=False)
         size = sum(f.stat().st_size for f in idx.folder.rglob("*") if f.is_file())

@@ -23,9 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.dense import Dense  # noqa: E402
-from rag.index import Index  # noqa: E402
-from rag.parse import iter_cables  # noqa: E402
+from rag.index.dense import Dense  # noqa: E402
+from rag.index.reader import Index  # noqa: E402
+from rag.ingest.parse import iter_cables  # noqa: E402
 from rag.records import Cable  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -89,9 +89,12 @@ def bench_faiss(base: np.ndarray, sizes: list[int], settings: Settings) -> None:
                 t = time.time()
                 d = Dense.build(vecs, settings.replace(dense_index=kind))
                 build = time.time() - t
-                path = Path(tmp) / f"{kind}.faiss"
+                folder = Path(tmp) / kind
+                folder.mkdir()
+                path = folder / "dense.faiss"
                 d.save(path)
-                loaded = Dense.load(path, d.kind)
+                np.save(folder / "vectors.npy", vecs)
+                loaded = Dense.load(folder, d.kind, settings.ivf_nprobe)
                 lat, hits = [], 0
                 for qi, q in enumerate(queries):
                     t = time.perf_counter()
@@ -115,7 +118,7 @@ def main() -> int:
     settings = Settings.from_env(index_dir=args.index)
     if args.cables:
         bench_parse(args.cables)
-    base = np.asarray(Index.load(settings, verify=False).vectors, dtype=np.float32)
+    base = np.asarray(Index.load(settings, verify=False).dense.vectors, dtype=np.float32)
     bench_faiss(base, [int(x) for x in args.passages.split(",") if x], settings)
     return 0
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.chunk import header_text  # noqa: E402
-from rag.gold import load_gold  # noqa: E402
-from rag.pipeline import open_pipeline  # noqa: E402
+from rag.components import open_components  # noqa: E402
+from rag.eval.gold import load_gold  # noqa: E402
+from rag.ingest.passages import paragraph_text  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 
@@ -40,8 +40,8 @@ def main() -> int:
     p.add_argument("--index")
     args = p.parse_args()
     settings = Settings.from_env(index_dir=args.index)
-    pipe = open_pipeline(settings)
-    checker = pipe.checker
+    pipe = open_components(settings)
+    checker = pipe.attributor.scorer
     rng = random.Random(3)
     ids = pipe.index.store.cable_ids()
     rows: dict[str, list[float]] = {"true": [], "neighbour": [], "random": [], "distorted": []}
@@ -55,30 +55,30 @@ def main() -> int:
                 para = next((x for x in cable.paragraphs if x.num == num), None)
                 if para is None:
                     continue
-                text = header_text(cable, para) if num == 0 else para.text
-                rows["true"].append(checker.support(sup.evidence, para.pid, text).score)
+                text = paragraph_text(cable, para)
+                rows["true"].append(checker.support(sup.evidence, para.ref, text).score)
                 near = [x for x in cable.paragraphs if x.num not in sup.paragraphs and abs(x.num - num) <= 2 and x.num]
                 if near:
                     nb = rng.choice(near)
-                    rows["neighbour"].append(checker.support(sup.evidence, nb.pid, nb.text).score)
+                    rows["neighbour"].append(checker.support(sup.evidence, nb.ref, nb.text).score)
                 other = pipe.index.cable(rng.choice(ids))
                 if other is not None and other.id != cable.id and len(other.paragraphs) > 1:
                     rp = rng.choice(other.paragraphs[1:])
-                    rows["random"].append(checker.support(sup.evidence, rp.pid, rp.text).score)
+                    rows["random"].append(checker.support(sup.evidence, rp.ref, rp.text).score)
                 bad = distort(sup.evidence, rng)
                 if bad:
-                    rows["distorted"].append(checker.support(bad, para.pid, text).score)
+                    rows["distorted"].append(checker.support(bad, para.ref, text).score)
                 if item.answer and len(item.support) == 1 and len(sup.paragraphs) == 1:
                     # answer-mode: the gold answer as a claim, the question as what it may restate
                     q, a = item.question, item.answer
-                    answers["true"].append(checker.support(a, para.pid, text, q).score)
+                    answers["true"].append(checker.support(a, para.ref, text, q).score)
                     if near:
-                        answers["neighbour"].append(checker.support(a, nb.pid, nb.text, q).score)
+                        answers["neighbour"].append(checker.support(a, nb.ref, nb.text, q).score)
                     if other is not None and len(other.paragraphs) > 1:
-                        answers["random"].append(checker.support(a, rp.pid, rp.text, q).score)
+                        answers["random"].append(checker.support(a, rp.ref, rp.text, q).score)
                     bad_a = distort(a, rng)
                     if bad_a:
-                        answers["distorted"].append(checker.support(bad_a, para.pid, text, q).score)
+                        answers["distorted"].append(checker.support(bad_a, para.ref, text, q).score)
     for title, table in (("evidence sentences (quotes)", rows), ("gold answers as claims, question given", answers)):
         print(f"\n{title}: {', '.join(f'{k} {len(v)}' for k, v in table.items())} pairs")
         print("threshold | true accepted | neighbour rejected | random rejected | distorted rejected")
@@ -88,7 +88,7 @@ def main() -> int:
             print(
                 f"{t:9.2f} | {acc:13.2f} | {rej['neighbour']:18.2f} | {rej['random']:15.2f} | {rej['distorted']:18.2f}"
             )
-    print(f"in use: supported >= {checker.supported}, partial >= {checker.partial}")
+    print(f"in use: supported >= {settings.check_supported}, partial >= {settings.check_partial}")
     return 0
 
 

@@ -1,5 +1,7 @@
 """The small error hierarchy. The CLI and the UI turn these into one readable line."""
 
+from __future__ import annotations
+
 
 class CablesError(Exception):
     """Base of every error this package raises on purpose."""
@@ -12,6 +14,9 @@ class ParseError(CablesError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str]]:
+        return (ParseError, (self.path, self.reason))  # copy and pickle rebuild it from both fields
 
 
 class IndexMissingError(CablesError):

@@ -1,11 +1,20 @@
-"""Cable IDs: canonical form `07MOSCOW828` (two-digit year, origin in capitals, number without zeros)."""
+"""The project's two keys, each parsed and printed here and nowhere else.
+
+- Cable IDs: canonical form `07MOSCOW828` (two-digit year, origin in capitals, number without zeros).
+- Paragraph references: `ParagraphRef("07MOSCOW828", "5")`, printed `07MOSCOW828 ¶5`. The label is the cable's
+  own paragraph number (0 is the header), with a letter for the 2nd, 3rd... paragraph repeating a number (`3b`).
+"""
 
 from __future__ import annotations
 
 import re
+import string
+from dataclasses import dataclass
 
 _ID = re.compile(r"^(\d{2})([A-Z][A-Z]{1,30})0*(\d{1,7})$")
 ID_IN_TEXT = re.compile(r"\b(\d{2}[A-Z]{2,30}\d{1,7})\b")
+_SUFFIXES = string.ascii_lowercase
+_REF = re.compile(r"^\s*(\S+)\s*¶\s*(\d{1,4}(?:[a-z]|\.\d+)?)\s*$")
 
 
 def canonical_id(raw: str) -> str | None:
@@ -19,3 +28,53 @@ def canonical_id(raw: str) -> str | None:
 def split_id(cable_id: str) -> tuple[str, str, int] | None:
     m = _ID.match(cable_id)
     return (m.group(1), m.group(2), int(m.group(3))) if m else None
+
+
+def paragraph_label(num: int, dup: int = 1) -> str:
+    """The cable's own number, plus a letter for the 2nd, 3rd... paragraph that repeats it (3, 3b, 3c)."""
+    return f"{num}{_SUFFIXES[dup - 1] if dup > 1 else ''}" if dup <= 26 else f"{num}.{dup}"
+
+
+def label_num(label: str) -> int:
+    """The cable's own paragraph number of a label ("3b" -> 3, "0" -> 0)."""
+    digits = "".join(ch for ch in label.split(".")[0] if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+@dataclass(frozen=True, order=True)
+class ParagraphRef:
+    """One paragraph of one cable: the key of index rows, citations, gold support and the UI."""
+
+    cable_id: str
+    label: str
+
+    @classmethod
+    def of(cls, cable_id: str, num: int, dup: int = 1) -> ParagraphRef:
+        return cls(cable_id, paragraph_label(num, dup))
+
+    @classmethod
+    def parse(cls, text: str) -> ParagraphRef:
+        """`07MOSCOW828 ¶5` -> ParagraphRef; ValueError for anything else."""
+        m = _REF.match(text)
+        if not m:
+            raise ValueError(f"not a paragraph reference: {text!r} (expected e.g. '07MOSCOW828 ¶5')")
+        return cls(m.group(1), m.group(2))
+
+    @classmethod
+    def try_parse(cls, text: str) -> ParagraphRef | None:
+        try:
+            return cls.parse(text)
+        except ValueError:
+            return None
+
+    @property
+    def num(self) -> int:
+        return label_num(self.label)
+
+    def __str__(self) -> str:
+        return f"{self.cable_id} ¶{self.label}"
+
+    def to_json(self, **extra: object) -> dict[str, object]:
+        """In every JSON output: `paragraph` is the cable's own number (an integer, as in the gold files; 0 is the
+        header), `label` tells repeated numbers apart ("3b")."""
+        return {"cable_id": self.cable_id, "paragraph": self.num, "label": self.label, **extra}

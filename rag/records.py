@@ -1,39 +1,14 @@
-"""Frozen records passed between pipeline stages.
+"""Frozen records passed between pipeline stages, in the order the data flows:
 
-Cable/Paragraph (parse) -> Passage (chunk) -> Hit (retrieve) -> Answer (answer) -> CitationReport (check).
-The paragraph ID (`pid`) is the one key used everywhere: index row map, citations, gold set, UI.
+Cable/Paragraph (ingest.parse) -> Passage (ingest.passages) -> Hit (retrieve) -> Answer (answer), which carries
+the CitationReport (check) of every sentence it shows. `ParagraphRef` (rag/ids.py) is the one paragraph key.
 """
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass, field
 
-_SUFFIXES = string.ascii_lowercase
-
-
-def paragraph_label(num: int, dup: int = 1) -> str:
-    """The cable's own number, plus a letter for the 2nd, 3rd... paragraph that repeats it (3, 3b, 3c)."""
-    return f"{num}{_SUFFIXES[dup - 1] if dup > 1 else ''}" if dup <= 26 else f"{num}.{dup}"
-
-
-def label_num(label: str | None) -> int | None:
-    """The cable's own paragraph number of a label ("3b" -> 3); None for a whole-cable citation."""
-    if label is None:
-        return None
-    digits = "".join(ch for ch in label.split(".")[0] if ch.isdigit())
-    return int(digits) if digits else None
-
-
-def ref_json(cable_id: str, label: str | None, **extra: object) -> dict[str, object]:
-    """A cited or retrieved paragraph in the CLI's JSON: `paragraph` is the cable's own number (an integer, as in
-    the gold files; 0 is the header), `label` tells repeated numbers apart ("3b")."""
-    return {"cable_id": cable_id, "paragraph": label_num(label), "label": label, **extra}
-
-
-def make_pid(cable_id: str, num: int, dup: int = 1) -> str:
-    """Stable paragraph ID, also the citation text: `07MOSCOW828 ¶5`."""
-    return f"{cable_id} ¶{paragraph_label(num, dup)}"
+from .ids import ParagraphRef, paragraph_label
 
 
 @dataclass(frozen=True)
@@ -50,8 +25,20 @@ class Paragraph:
         return paragraph_label(self.num, self.dup)
 
     @property
-    def pid(self) -> str:
-        return make_pid(self.cable_id, self.num, self.dup)
+    def ref(self) -> ParagraphRef:
+        return ParagraphRef(self.cable_id, self.label)
+
+
+@dataclass(frozen=True)
+class CableMeta:
+    """What filters, prompts and lists need of a cable without its paragraphs."""
+
+    id: str
+    created: str = ""
+    origin: str = ""
+    classification: str = ""
+    subject: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +64,10 @@ class Cable:
     def year(self) -> int | None:
         return int(self.created[:4]) if self.created[:4].isdigit() else None
 
+    @property
+    def meta(self) -> CableMeta:
+        return CableMeta(self.id, self.created, self.origin, self.classification, self.subject, self.tags)
+
     def paragraph(self, label: str) -> Paragraph | None:
         for p in self.paragraphs:
             if p.label == label:
@@ -86,14 +77,20 @@ class Cable:
 
 @dataclass(frozen=True)
 class Passage:
-    """One embedded unit: a paragraph, or one window of a long paragraph (same pid, same citation)."""
+    """One embedded unit: a paragraph, or one window of a long paragraph (same ref, same citation)."""
 
-    pid: str
-    cable_id: str
-    num: int
+    ref: ParagraphRef
     window: int  # 0 for the first (or only) window
     text: str  # paragraph text of this window, as shown to the model
-    context: str  # cable context line (subject, origin, date) prepended for embedding
+    context: str  # cable context line (ID, origin, date, subject...) prepended for embedding
+
+    @property
+    def cable_id(self) -> str:
+        return self.ref.cable_id
+
+    @property
+    def num(self) -> int:
+        return self.ref.num
 
 
 @dataclass(frozen=True)
@@ -105,22 +102,26 @@ class Hit:
     rank: int = 0
 
     @property
-    def pid(self) -> str:
-        return self.passage.pid
+    def ref(self) -> ParagraphRef:
+        return self.passage.ref
 
 
 @dataclass(frozen=True)
 class CitationRef:
-    """One cited paragraph as found in a text."""
+    """One cited paragraph as found in (or attached to) a text."""
 
     cable_id: str
     paragraph: str | None  # label ("5", "3b") or None for a whole-cable citation
     raw: str = ""
     status: str = "valid"  # valid | unknown_cable | unknown_paragraph
 
+    @classmethod
+    def to(cls, ref: ParagraphRef) -> CitationRef:
+        return cls(ref.cable_id, ref.label, str(ref), "valid")
+
     @property
-    def pid(self) -> str | None:
-        return f"{self.cable_id} ¶{self.paragraph}" if self.paragraph is not None else None
+    def ref(self) -> ParagraphRef | None:
+        return ParagraphRef(self.cable_id, self.paragraph) if self.paragraph is not None else None
 
 
 @dataclass(frozen=True)
@@ -129,20 +130,31 @@ class SentenceCheck:
     citations: tuple[CitationRef, ...]
     verdict: str  # supported | partial | unsupported | uncited | not_factual
     score: float
-    best_pid: str | None = None
-    span: str = ""  # the cited paragraph's best-matching span
+    best: ParagraphRef | None = None  # the paragraph that supports it best
+    span: str = ""  # that paragraph's best-matching span
 
 
 @dataclass(frozen=True)
 class CitationReport:
     sentences: tuple[SentenceCheck, ...]
-    citation_recall: float
-    citation_precision: float
+    citation_recall: float  # share of factual sentences judged supported
+    citation_precision: float  # share of valid citations that support their sentence
     invalid_citations: tuple[CitationRef, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.invalid_citations and all(s.verdict != "unsupported" for s in self.sentences if s.citations)
+
+    @property
+    def citations(self) -> tuple[CitationRef, ...]:
+        seen: dict[tuple[str, str | None], CitationRef] = {}
+        for s in self.sentences:
+            for c in s.citations:
+                seen.setdefault((c.cable_id, c.paragraph), c)
+        return tuple(seen.values())
+
+
+EMPTY_REPORT = CitationReport((), 1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -154,10 +166,13 @@ class Timing:
 
 @dataclass(frozen=True)
 class Answer:
+    """What the user is shown: `text` is the answer in plain words (no citation labels); `report` says, sentence by
+    sentence, what was verified and where. Renderers (rag/ui) put the labels and marks back."""
+
     question: str
     text: str
     abstained: bool
-    sentences: tuple[SentenceCheck, ...]
+    report: CitationReport
     hits: tuple[Hit, ...]
     timing: Timing = field(default_factory=Timing)
     model: str = ""
@@ -165,9 +180,9 @@ class Answer:
     standalone_question: str = ""
 
     @property
+    def sentences(self) -> tuple[SentenceCheck, ...]:
+        return self.report.sentences
+
+    @property
     def citations(self) -> tuple[CitationRef, ...]:
-        seen: dict[str, CitationRef] = {}
-        for s in self.sentences:
-            for c in s.citations:
-                seen.setdefault(f"{c.cable_id}|{c.paragraph}", c)
-        return tuple(seen.values())
+        return self.report.citations

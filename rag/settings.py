@@ -26,27 +26,48 @@ class Settings:
     embedder: str = "minilm"
     embed_backend: str = "auto"  # auto | torch | onnx
     embed_batch: int = 16
-    dense_index: str = "auto"  # auto (exact up to 200k passages, then IVF-SQ8) | flat | ivf
+    dense_index: str = "auto"  # auto (exact up to exact_limit passages, then IVF-SQ8) | flat | ivf
+    exact_limit: int = 200_000
+    ivf_nprobe: int = 32
     embed_context: bool = True  # prepend subject/origin/date to each paragraph when embedding
     window_tokens: int = 200  # passage window (cl100k tokens); MiniLM truncates at 256 word pieces
     window_overlap: int = 40
+    keep_versions: int = 2  # index versions kept on disk (the live one and its predecessor)
     # LLM: "qwen-1.5b" | "qwen-0.5b" (packaged) or a path to any GGUF
     llm: str = "qwen-1.5b"
     n_ctx: int = 4096
     n_threads: int = 0  # 0 = all cores
     max_answer_tokens: int = 200
     temperature: float = 0.0
+    repeat_penalty: float = 1.05
+    llm_cache_mb: int = 256  # llama.cpp prompt (KV) cache kept in RAM
     # retrieval
     k: int = 10
     per_cable_cap: int = 6
-    dense_weight: float = 0.2  # weight of the dense ranking in reciprocal rank fusion (BM25 has 1.0)
+    dense_weight: float = 0.2  # weight of the dense ranking in reciprocal rank fusion
+    bm25_weight: float = 1.0  # weight of the BM25 ranking in reciprocal rank fusion
+    rrf_k: int = 20  # reciprocal rank fusion constant: 1 / (rrf_k + rank)
+    fusion_pool: int = 200  # candidates taken from each ranking before fusion
     score_floor: float = 0.0
+    dense_floor: float = 0.28  # below this best cosine nothing retrieved is about the question: abstain
+    # prompt
     prompt_passages: int = 3
     prompt_token_budget: int = 480  # passage tokens in the prompt: prefill dominates time to first token
+    history_answer_chars: int = 300  # the previous answer, as much as the prompt repeats of it
+    # citation checking: score = lexical_weight * recall + (1 - lexical_weight) * cosine - penalties
+    check_supported: float = 0.60
+    check_partial: float = 0.45
+    check_lexical_weight: float = 0.55
+    check_number_penalty: float = 0.45  # per figure the paragraph does not carry (at most 0.6)
+    check_name_penalty: float = 0.3  # per name the paragraph does not carry (at most 0.5)
+    check_negation_penalty: float = 0.15
+    span_min_cover: float = 0.25  # IDF-weighted share of the question's words the supporting span must carry
+    extract_min_cover: float = 0.6  # share of the question's content words a quoted sentence must carry
     # limits
     max_question_chars: int = 2000
     max_history_turns: int = 20
     max_upload_mb: int = 50
+    max_cable_mb: int = 20  # one cable file; the CSV release is streamed instead
     # server
     host: str = "127.0.0.1"
     port: int = 7860

@@ -3,16 +3,19 @@ built with the real (packaged, offline) embedder over a real subset. Determinist
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tarfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from rag.backends.guard import ENV as ALLOW_MODELS
+from rag.backends.guard import real_models
+from rag.fakes import FakeEmbedder, FakeLLM
 from rag.settings import Settings
+
+__all__ = ["FakeEmbedder", "FakeLLM"]
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -48,43 +51,17 @@ SUBSET = [
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# no real model loads in a test unless it opts in (marker `slow` or `llm`, or a real_* fixture)
+os.environ[ALLOW_MODELS] = "0"
 
 
-class FakeEmbedder:
-    """Deterministic bag-of-hashed-words vectors: fast, and similar texts get similar vectors."""
-
-    name = "fake-hash-embedder"
-    dim = 64
-
-    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().split():
-                h = int(hashlib.md5(w.strip('.,;:"()').encode()).hexdigest()[:8], 16)
-                out[i, h % self.dim] += 1.0
-            n = np.linalg.norm(out[i])
-            if n:
-                out[i] /= n
-        if progress:
-            progress(len(texts))
-        return out
-
-
-class FakeLLM:
-    """Replays a scripted answer token by token; records the prompts it saw."""
-
-    name = "fake-llm"
-
-    def __init__(self, reply: str | Callable[[str], str]) -> None:
-        self.reply = reply
-        self.prompts: list[str] = []
-
-    def stream(self, messages, max_tokens: int) -> Iterator[str]:  # type: ignore[no-untyped-def]
-        prompt = messages[-1].content
-        self.prompts.append(prompt)
-        text = self.reply(prompt) if callable(self.reply) else self.reply
-        for w in text.split(" "):
-            yield w + " "
+@pytest.fixture(autouse=True)
+def _model_requests(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("llm") or request.node.get_closest_marker("slow"):
+        with real_models():
+            yield
+    else:
+        yield
 
 
 def extract_subset(dest: Path, ids: Sequence[str]) -> Path:
@@ -117,15 +94,17 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory, cache_dir: str) -> S
 
 @pytest.fixture(scope="session")
 def real_embedder(real_settings: Settings):  # type: ignore[no-untyped-def]
-    from rag.embed import load_embedder
+    from rag.backends.loaders import load_embedder
 
-    return load_embedder(real_settings)
+    with real_models():
+        return load_embedder(real_settings)
 
 
 @pytest.fixture(scope="session")
 def real_index(real_settings: Settings, subset_dir: Path, real_embedder):  # type: ignore[no-untyped-def]
     """A real index (real parser, real embedder, real FAISS + BM25) over the real subset."""
-    from rag.index import Index, ingest
+    from rag.index.reader import Index
+    from rag.ingest.build import ingest
 
     report = ingest([subset_dir], real_settings, embedder=real_embedder, progress=False)
     assert report.added == len(SUBSET), report.errors
@@ -134,9 +113,9 @@ def real_index(real_settings: Settings, subset_dir: Path, real_embedder):  # typ
 
 @pytest.fixture(scope="session")
 def real_pipeline(real_settings: Settings, real_index, real_embedder):  # type: ignore[no-untyped-def]
-    from rag.pipeline import open_pipeline
+    from rag.components import open_components
 
-    return open_pipeline(real_settings, embedder=real_embedder)
+    return open_components(real_settings, embedder=real_embedder)
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ def app_url(real_index, real_settings) -> Iterator[str]:  # type: ignore[no-unty
         "CABLES_CACHE_DIR": real_settings.cache_dir,
         "CABLES_PORT": str(port),
         "GRADIO_ANALYTICS_ENABLED": "False",
+        "CABLES_ALLOW_MODEL_REQUESTS": "1",
         "PYTHONUNBUFFERED": "1",
     }
     ARTIFACTS.mkdir(exist_ok=True)

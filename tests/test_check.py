@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag.citations import find_citations
+from rag.check.citations import find_citations
 
 
 @pytest.fixture(scope="module")
 def checker(real_pipeline):  # type: ignore[no-untyped-def]
-    return real_pipeline.checker
+    return real_pipeline.attributor
 
 
 def test_true_quote_is_supported(checker) -> None:  # type: ignore[no-untyped-def]

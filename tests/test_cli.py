@@ -46,7 +46,7 @@ def test_ask_json_contract(real_index, real_settings) -> None:  # type: ignore[n
     out = json.loads(r.stdout)
     assert set(out) >= {"question", "answer", "abstained", "citations", "sentences", "hits", "timing"}
     assert out["citations"] == [{"cable_id": "09SEOUL1400", "paragraph": 0, "label": "0"}]
-    assert out["sentences"][0]["support"] == "supported" and "PGOV" in out["answer"]
+    assert out["sentences"][0]["verdict"] == "supported" and "PGOV" in out["answer"]
     assert set(out["timing"]) == {"retrieve_s", "ttft_s", "total_s"}
 
 

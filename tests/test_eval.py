@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from rag.errors import GoldError
-from rag.gold import GoldItem, Support, load_gold
-from rag.metrics import contains_answer, score_retrieval, token_recall
+from rag.eval.gold import GoldItem, GoldSupport, load_gold
+from rag.eval.metrics import contains_answer, score_retrieval, token_recall
+from rag.ids import ParagraphRef
 
 from .conftest import REPO
 
@@ -21,7 +22,7 @@ ITEM = GoldItem(
     "35 minutes",
     ("thirty-five minutes",),
     "number",
-    (Support("10SANAA221", (1,)), Support("10SANAA221", (2, 3))),
+    (GoldSupport("10SANAA221", (1,)), GoldSupport("10SANAA221", (2, 3))),
 )
 
 
@@ -43,9 +44,10 @@ def test_bad_gold_lines_are_all_reported(tmp_path: Path) -> None:
 
 
 def test_retrieval_scores() -> None:
-    s = score_retrieval(ITEM, [("X", 1), ("10SANAA221", 3), ("10SANAA221", 1)])
+    ranked = [ParagraphRef("X", "1"), ParagraphRef("10SANAA221", "3"), ParagraphRef("10SANAA221", "1")]
+    s = score_retrieval(ITEM, ranked)
     assert s.recall_at[1] == 0.0 and s.recall_at[5] == 1.0 and s.mrr_10 == 0.5 and s.full_recall_10 == 1.0
-    assert score_retrieval(ITEM, [("10SANAA221", 1)]).full_recall_10 == 0.0
+    assert score_retrieval(ITEM, [ParagraphRef("10SANAA221", "1")]).full_recall_10 == 0.0
 
 
 def test_answer_matching() -> None:
@@ -159,3 +161,43 @@ def test_dev_eval_on_the_sample(sample_index: str, cache_dir: str, tmp_path: Pat
     assert rep["answers"]["citation_validity"] in (None, 1.0)
     assert len(rep["per_item"]) == 3 and all("answer" in v for v in rep["per_item"].values())
     assert (tmp_path / "a" / "accuracy_by_type.png").exists() and (tmp_path / "a" / "latency.png").exists()
+
+
+def test_run_identity_covers_everything_that_changes_a_result(tmp_path: Path) -> None:
+    """An eval never resumes across a change of settings, prompts, index or code: each is part of the key."""
+    import shutil
+
+    from rag.eval.identity import identity_key, run_identity
+    from rag.fakes import FakeEmbedder
+    from rag.index.reader import Index
+    from rag.ingest.build import ingest
+    from rag.settings import REPO_ROOT, Settings
+
+    from .conftest import FIXTURES
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(REPO_ROOT / "prompts", prompts)
+    s = Settings(index_dir=str(tmp_path / "idx"), prompts_dir=str(prompts))
+    ingest([FIXTURES / "seeds"], s, embedder=FakeEmbedder(), progress=False)
+    idx = Index.load(s, expect_embedder=FakeEmbedder.name)
+    key = identity_key(run_identity(s, idx, "answers", "hybrid"))
+    assert key == identity_key(run_identity(s, idx, "answers", "hybrid"))
+    for changed in (s.replace(dense_weight=0.3), s.replace(check_supported=0.7), s.replace(rrf_k=60)):
+        assert identity_key(run_identity(changed, idx, "answers", "hybrid")) != key
+    (prompts / "passage.txt").write_text((prompts / "passage.txt").read_text() + " ")
+    assert identity_key(run_identity(s, idx, "answers", "hybrid")) != key
+    ingest([FIXTURES / "plain-text" / "09KHARTOUM249.txt"], s, embedder=FakeEmbedder(), progress=False)
+    newer = Index.load(s, expect_embedder=FakeEmbedder.name)
+    assert identity_key(run_identity(s, newer, "answers", "hybrid")) != identity_key(
+        run_identity(s, idx, "answers", "hybrid")
+    )
+
+
+def test_code_version_follows_the_source(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rag.eval import identity
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(identity, "_PACKAGE", tmp_path)
+    before = identity.code_version()
+    (tmp_path / "a.py").write_text("x = 2\n")
+    assert identity.code_version() != before

@@ -10,11 +10,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.citations import find_citations
+from rag.check.citations import find_citations
 from rag.errors import GoldError, ParseError
-from rag.gold import load_gold
-from rag.parse import parse_bytes
-from rag.parse.csvfile import iter_csv
+from rag.eval.gold import load_gold
+from rag.ingest.parse import parse_bytes
+from rag.ingest.parse.csvfile import iter_csv
 from rag.records import Cable
 
 from .conftest import FIXTURES

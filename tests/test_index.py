@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
-from rag.index import Index, current_version, ingest, write_lock
-from rag.retrieve import Retriever
+from rag.index.manifest import current_version
+from rag.index.reader import Index
+from rag.ingest.build import ingest, write_lock
+from rag.retrieve.fusion import Retriever
 from rag.settings import Settings
 
 from .conftest import FIXTURES, REPO, SUBSET, FakeEmbedder
@@ -26,27 +28,27 @@ def test_real_build_and_reload_give_identical_results(real_index, real_settings,
     assert m.embedder == "sentence-transformers/all-MiniLM-L6-v2" and m.dim == 384 and m.normalized
     assert m.cable_count == len(SUBSET) and m.passage_count == real_index.store.count_passages()
     assert set(m.files) >= {"store.sqlite", "vectors.npy", "dense.faiss"}
-    vecs = np.asarray(real_index.vectors)
+    vecs = np.asarray(real_index.dense.vectors)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
     q = "How many full-time staff did Estonia's CERT have during the 2007 cyber attacks?"
     a = Retriever(real_index, real_embedder, real_settings).search(q).hits
     again = Index.load(real_settings)
     b = Retriever(again, real_embedder, real_settings).search(q).hits
-    assert [(h.pid, round(h.score, 6)) for h in a] == [(h.pid, round(h.score, 6)) for h in b]
+    assert [(h.ref, round(h.score, 6)) for h in a] == [(h.ref, round(h.score, 6)) for h in b]
     assert a[0].passage.cable_id in {"07TALLINN375", "07TALLINN366"}
 
 
 def test_long_paragraphs_are_windowed_not_truncated(real_index) -> None:  # type: ignore[no-untyped-def]
-    from rag import tokens
+    from rag.text import tokens
 
     rows = list(real_index.store.passage_rows())
     windows = [p for _, p, _ in rows if p.window > 0]
     assert windows, "the subset has paragraphs longer than one window"
     assert max(tokens.count(p.text) for _, p, _ in rows) <= 210
-    pid = windows[0].pid
+    pid = windows[0].ref
     cable = real_index.cable(windows[0].cable_id)
-    full = cable.paragraph(pid.split("¶")[1]).text
-    assert full.split()[-1] in " ".join(p.text for _, p, _ in rows if p.pid == pid)
+    full = cable.paragraph(pid.label).text
+    assert full.split()[-1] in " ".join(p.text for _, p, _ in rows if p.ref == pid)
 
 
 def test_second_ingest_reports_unchanged_quickly(real_index, real_settings, subset_dir) -> None:  # type: ignore[no-untyped-def]
@@ -114,15 +116,15 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
 KILL_SCRIPT = """
 import sys, time
 sys.path.insert(0, {repo!r})
-from tests.conftest import FakeEmbedder
-from rag.index import ingest
+from rag.fakes import FakeEmbedder
+from rag.ingest.build import ingest
 from rag.settings import Settings
 
 class Slow(FakeEmbedder):
-    def embed(self, texts, progress=None):
+    def embed_batch(self, texts):
         print("EMBEDDING", flush=True)
         time.sleep(60)
-        return super().embed(texts, progress)
+        return super().embed_batch(texts)
 
 ingest([{src!r}], Settings(index_dir={idx!r}), embedder=Slow(), progress=False)
 """
@@ -167,14 +169,32 @@ def test_manifest_records_build_metadata(real_index) -> None:  # type: ignore[no
 
 
 def test_approximate_index_by_setting(tmp_path: Path) -> None:
-    from rag.dense import Dense
+    from rag.index.dense import Dense
 
     rng = np.random.default_rng(0)
     vecs = rng.normal(size=(5000, 32)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     ivf = Dense.build(vecs, Settings(dense_index="ivf"))
     assert ivf.kind.startswith("ivf") and Dense.build(vecs, Settings()).kind == "flat"
-    ivf.save(tmp_path / "d.faiss")
-    loaded = Dense.load(tmp_path / "d.faiss", ivf.kind)
+    ivf.save(tmp_path / "dense.faiss")
+    np.save(tmp_path / "vectors.npy", vecs)
+    loaded = Dense.load(tmp_path, ivf.kind, 32)
     _, rows = loaded.search(vecs[42], 5)
     assert 42 in rows.tolist()
+
+
+def test_an_ingest_with_a_broken_file_still_publishes_the_good_ones(tmp_path: Path) -> None:
+    import copy
+
+    from rag.errors import ParseError
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "good.txt").write_text((FIXTURES / "seeds" / "001_60a81c5ffc7b069b.txt").read_text())
+    (src / "bad.html").write_bytes(b"\x00\x00 not a cable")
+    s = Settings(index_dir=str(tmp_path / "idx"))
+    r = ingest([src], s, embedder=FakeEmbedder(), progress=False)
+    assert (r.added, r.failed) == (1, 1) and r.version and "bad.html" in r.errors[0].path
+    assert Index.load(s, expect_embedder=FakeEmbedder.name).cable("06MOSCOW1323") is not None
+    e = copy.deepcopy(ParseError("f.txt", "empty file"))
+    assert (e.path, e.reason, str(e)) == ("f.txt", "empty file", "f.txt: empty file")

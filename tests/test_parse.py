@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.parse import iter_cables, parse_bytes, parse_one
-from rag.parse.body import PAGE_BREAK
+from rag.ingest.parse import iter_cables, parse_bytes, parse_one
+from rag.ingest.parse.body import PAGE_BREAK
 from rag.records import Cable
 
 from .conftest import FIXTURES, REPO, SAMPLE
@@ -198,7 +198,7 @@ def test_all_plain_text_fixtures_parse() -> None:
 
 def test_duplicate_numbers_get_distinct_ids(sample: dict[str, Cable]) -> None:
     c = sample["06BEIJING23571"]
-    pids = [p.pid for p in c.paragraphs]
+    pids = [str(p.ref) for p in c.paragraphs]
     assert len(pids) == len(set(pids))
     assert "06BEIJING23571 ¶3b" in pids and "06BEIJING23571 ¶3" in pids
     assert c.paragraph("3b") is not None and c.paragraph("3b").num == 3  # type: ignore[union-attr]

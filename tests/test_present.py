@@ -6,9 +6,12 @@ import json
 
 import pytest
 
+from rag.check.attribution import build_report
 from rag.errors import CablesError
-from rag.present import ExportIds, answer_html, cable_html, chip, evidence_rows, export_json, export_markdown
-from rag.records import Answer, Cable, CitationRef, Hit, Paragraph, Passage, SentenceCheck
+from rag.ids import ParagraphRef
+from rag.present.export import ExportIds, export_json, export_markdown
+from rag.present.html import answer_html, cable_html, chip, evidence_rows
+from rag.records import EMPTY_REPORT, Answer, Cable, CitationRef, Hit, Paragraph, Passage, SentenceCheck
 from rag.settings import Settings
 
 CABLE = Cable(
@@ -26,19 +29,21 @@ CABLE = Cable(
     signer="TESTER",
 )
 HIT = Hit(
-    Passage("08ATLANTIS777 ¶1", "08ATLANTIS777", 1, 0, "Harvest <b>reached</b> 4,200 tonnes.", "ctx"), 0.5, 0.71, 3.2, 1
+    Passage(ParagraphRef("08ATLANTIS777", "1"), 0, "Harvest <b>reached</b> 4,200 tonnes.", "ctx"), 0.5, 0.71, 3.2, 1
 )
 
 
 def answer(verdict: str = "supported", abstained: bool = False) -> Answer:
     refs = (CitationRef("08ATLANTIS777", "1", "08ATLANTIS777 ¶1"),) if verdict != "unsupported" else ()
-    s = SentenceCheck("The harvest reached <i>4,200</i> tonnes.", refs, verdict, 0.8, "08ATLANTIS777 ¶1")
-    return Answer("q?", "text", abstained, () if abstained else (s,), (HIT,), model="m")
+    s = SentenceCheck(
+        "The harvest reached <i>4,200</i> tonnes.", refs, verdict, 0.8, ParagraphRef("08ATLANTIS777", "1")
+    )
+    return Answer("q?", "text", abstained, EMPTY_REPORT if abstained else build_report([s]), (HIT,), model="m")
 
 
 def test_chip_and_answer_are_escaped() -> None:
     html = answer_html(answer())
-    assert chip("08ATLANTIS777 ¶1") in html and 'class="cite"' in html
+    assert chip(ParagraphRef("08ATLANTIS777", "1")) in html and 'class="cite"' in html
     assert "<i>" not in html and "&lt;i&gt;" in html
     assert 'class="badge supported"' in html
 
@@ -49,13 +54,13 @@ def test_unsupported_sentence_is_flagged_and_uncited() -> None:
 
 
 def test_abstention_lists_closest_paragraphs() -> None:
-    a = Answer("q?", "The indexed cables do not answer this question.", True, (), (HIT,))
+    a = Answer("q?", "The indexed cables do not answer this question.", True, EMPTY_REPORT, (HIT,))
     html = answer_html(a)
     assert "do not answer" in html and "08ATLANTIS777 ¶1" in html and "&lt;b&gt;" in html
 
 
 def test_cable_panel_highlights_cited_paragraph() -> None:
-    html = cable_html(CABLE, "08ATLANTIS777 ¶2")
+    html = cable_html(CABLE, ParagraphRef("08ATLANTIS777", "2"))
     assert html.count('class="para cited"') == 1
     assert 'id="para-2"' in html and "(S/NF)" in html and "POLITICS" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -68,10 +73,11 @@ def test_evidence_rows() -> None:
 
 
 def test_exports_quote_cited_paragraphs_verbatim() -> None:
-    ids = ExportIds("qwen-0.5b", "/prompts", "v1", "minilm")
+    ids = ExportIds("qwen-0.5b", "ab" * 32, "v1", "minilm")
     lookup = {"08ATLANTIS777": CABLE}.get
     data = json.loads(export_json([answer()], lookup, ids))
     assert data["model"] == "qwen-0.5b" and data["index_version"] == "v1"
+    assert data["prompts_sha256"] == "ab" * 32 and "prompts" not in data  # by content hash, not by a local path
     cited = data["turns"][0]["cited_paragraphs"][0]
     assert cited["text"] == CABLE.paragraphs[1].text and cited["origin"] == "Embassy Atlantis"
     md = export_markdown([answer()], lookup, ids)
@@ -89,12 +95,13 @@ def test_listening_beyond_localhost_needs_a_password() -> None:
 
 
 def test_upload_rejects_bad_types_and_sizes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from app import Context, ingest_uploads
+    from rag.ui.actions import ingest_uploads
+    from rag.ui.session import ChatContext
 
     s = Settings(index_dir=str(tmp_path / "idx"), max_upload_mb=1)
     exe = tmp_path / "evil.exe"
     exe.write_bytes(b"MZ")
     big = tmp_path / "big.txt"
     big.write_bytes(b"x" * (2 * 1024 * 1024))
-    msg = ingest_uploads(Context(s), [str(exe), str(big)])
+    msg = ingest_uploads(ChatContext(s), [str(exe), str(big)])
     assert "evil.exe: not a supported type" in msg and "big.txt: 2 MB is over the 1 MB limit" in msg

@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.index import Index, current_version, ingest
-from rag.retrieve import Retriever
+from rag.index.manifest import current_version
+from rag.index.reader import Index
+from rag.ingest.build import ingest
+from rag.retrieve.fusion import Retriever
 from rag.settings import Settings
 
 from .conftest import FIXTURES, REPO, SUBSET, FakeEmbedder
@@ -22,8 +24,8 @@ from .conftest import FIXTURES, REPO, SUBSET, FakeEmbedder
 SCRIPT = """
 import sys
 sys.path.insert(0, {repo!r})
-from tests.conftest import FakeEmbedder
-from rag.index import ingest
+from rag.fakes import FakeEmbedder
+from rag.ingest.build import ingest
 from rag.settings import Settings
 ingest([{src!r}], Settings(index_dir={idx!r}), embedder=FakeEmbedder(), progress=False)
 print("DONE", flush=True)

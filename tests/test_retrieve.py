@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.jargon import contract_phrases, expand_terms
-from rag.query import Filters, analyze, find_cable_ids
+from rag.retrieve.query import Filters, analyze, find_cable_ids
+from rag.text.jargon import contract_phrases, expand_terms
 
 
 def test_hybrid_finds_gold_paragraphs(real_pipeline) -> None:  # type: ignore[no-untyped-def]
@@ -11,7 +11,7 @@ def test_hybrid_finds_gold_paragraphs(real_pipeline) -> None:  # type: ignore[no
         "How many American citizens were to crew the armed counter-piracy ship "
         "that Blackwater planned to operate out of Djibouti?"
     )
-    assert "09DJIBOUTI113 ¶1" in [h.pid for h in r.hits[:3]]
+    assert "09DJIBOUTI113 ¶1" in [str(h.ref) for h in r.hits[:3]]
     assert r.top_dense > 0.3
 
 
@@ -35,7 +35,7 @@ def test_filters_restrict_results(real_pipeline) -> None:  # type: ignore[no-unt
     r = real_pipeline.retriever.search("meeting", filters=Filters(date_from="2009", date_to="2009"))
     assert r.hits and all(h.passage.cable_id.startswith("09") for h in r.hits)
     r = real_pipeline.retriever.search("meeting", filters=Filters(tags=("KNNP",)))
-    assert all("KNNP" in real_pipeline.index.cable_meta[h.passage.cable_id][3].split() for h in r.hits)
+    assert all("KNNP" in real_pipeline.index.cable_meta[h.passage.cable_id].tags for h in r.hits)
     assert real_pipeline.retriever.search("anything", filters=Filters(origins=("Embassy Atlantis",))).hits == ()
 
 
@@ -48,13 +48,13 @@ def test_filters_in_plain_words() -> None:
 
 def test_named_cable_lookup_and_header(real_pipeline) -> None:  # type: ignore[no-untyped-def]
     r = real_pipeline.retriever.search("What classification did cable 05ISTANBUL890 carry?")
-    assert r.hits[0].pid == "05ISTANBUL890 ¶0"
+    assert str(r.hits[0].ref) == "05ISTANBUL890 ¶0"
     assert all(h.passage.cable_id == "05ISTANBUL890" for h in r.hits)
     r = real_pipeline.retriever.search("Who signed 09HARARE955?")
     last = real_pipeline.index.cable("09HARARE955").paragraphs[-1]
-    assert r.hits[0].pid == last.pid and last.text.endswith("RAY")
+    assert r.hits[0].ref == last.ref and last.text.endswith("RAY")
     r = real_pipeline.retriever.search("what does 09TRIPOLI771 ¶4 say")
-    assert r.hits[0].pid == "09TRIPOLI771 ¶4"
+    assert str(r.hits[0].ref) == "09TRIPOLI771 ¶4"
 
 
 def test_cable_id_forms() -> None:

@@ -1,0 +1,119 @@
+"""Prompt templates (prompts/*.txt, `{name}` placeholders) and the answer prompt built from them.
+
+Templates are read afresh for every question (a changed prompt takes effect without a restart) and identified by the
+SHA-256 of their contents, which exports and eval runs record."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import PromptError
+from ..records import CableMeta, Hit
+from ..text import tokens
+from ..text.sentences import split_sentences
+from ..text.words import tokenize
+
+_FIELD = string.Formatter()
+NAMES = ("answer_system", "answer_user", "passage", "history")
+_SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|<<<|>>>|\[/?INST\]|<start_of_turn>|<end_of_turn>")
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    system: str
+    user: str
+    passage: str
+    history: str
+    sha256: str  # of every template's name and contents
+
+
+def load(prompts_dir: str, name: str) -> str:
+    path = Path(prompts_dir) / f"{name}.txt"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise PromptError(f"prompt template {path} cannot be read ({e.strerror})") from e
+
+
+def load_set(prompts_dir: str) -> PromptSet:
+    texts = {n: load(prompts_dir, n) for n in NAMES}
+    h = hashlib.sha256()
+    for n in NAMES:
+        h.update(f"{n}\x00{texts[n]}\x00".encode())
+    return PromptSet(texts["answer_system"], texts["answer_user"], texts["passage"], texts["history"], h.hexdigest())
+
+
+def fields(template: str) -> set[str]:
+    return {f for _, f, _, _ in _FIELD.parse(template) if f}
+
+
+def render(template: str, **values: object) -> str:
+    missing = fields(template) - values.keys()
+    if missing:
+        raise PromptError(f"prompt variable(s) not supplied: {', '.join(sorted(missing))}")
+    return template.format_map({k: str(v) for k, v in values.items()})
+
+
+def as_data(text: str) -> str:
+    """Text made inert inside a prompt: no chat-template control tokens, no passage delimiters."""
+    return _SPECIAL.sub(
+        lambda m: m.group(0).replace("<", "‹").replace(">", "›").replace("[", "(").replace("]", ")"), text
+    )
+
+
+def compress(text: str, question: str, budget: int) -> str:
+    """The passage's sentences most relevant to the question, in their order, within `budget` tokens."""
+    if tokens.count(text) <= budget:
+        return text
+    qt = set(tokenize(question))
+    sents = split_sentences(text)
+    ranked = sorted(range(len(sents)), key=lambda i: (-len(qt & set(tokenize(sents[i]))), i))
+    keep: list[int] = []
+    used = 0
+    for i in ranked:
+        n = tokens.count(sents[i])
+        if used + n > budget and keep:
+            continue
+        keep.append(i)
+        used += n
+        if used >= budget:
+            break
+    return " ... ".join(sents[i] for i in sorted(keep))
+
+
+def answer_prompt(
+    ps: PromptSet,
+    question: str,
+    hits: Sequence[Hit],
+    meta: Mapping[str, CableMeta],
+    history: tuple[str, str] | None,
+    budget: int,
+    history_chars: int,
+) -> str:
+    """The user message: the previous turn (question, answer), the passages as labelled data blocks, the question."""
+    per = max(60, budget // max(1, len(hits)))
+    blocks = []
+    for i, h in enumerate(hits, 1):
+        m = meta.get(h.passage.cable_id) or CableMeta(h.passage.cable_id)
+        blocks.append(
+            render(
+                ps.passage,
+                label=f"P{i}",
+                cable_id=h.passage.cable_id,
+                paragraph=h.ref.label,
+                origin=m.origin,
+                date=m.created[:10],
+                subject=as_data(m.subject),
+                text=as_data(compress(h.passage.text, question, per)),
+            ).strip()
+        )
+    hist = ""
+    if history:
+        q, a = history
+        hist = render(ps.history, turns=f"Q: {q}\nA: {a[:history_chars]}")
+    return render(ps.user, history=hist, passages="\n\n".join(blocks), question=question)

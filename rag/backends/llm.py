@@ -1,0 +1,19 @@
+"""LLM backends behind one core method: `stream(messages, max_tokens)` yields text pieces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # system | user | assistant
+    content: str
+
+
+class LLM(Protocol):
+    name: str
+
+    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]: ...

@@ -1,0 +1,35 @@
+"""Backends chosen by settings: the embedder (torch on a GPU, int8 ONNX on CPU) and the language model."""
+
+from __future__ import annotations
+
+from ..errors import ModelError
+from ..settings import Settings
+from .embedder import Embedder
+from .llm import LLM
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """`auto`: torch on a CUDA GPU, else the int8 ONNX model on CPU (about 2x faster than torch there)."""
+    backend = settings.embed_backend
+    if backend == "auto":
+        try:
+            import torch
+
+            backend = "torch" if torch.cuda.is_available() else "onnx"
+        except ImportError:
+            backend = "onnx"
+    if backend == "onnx":
+        from .embed_onnx import OnnxEmbedder
+
+        return OnnxEmbedder(settings)
+    if backend == "torch":
+        from .embed_torch import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(settings)
+    raise ModelError(f"unknown embed_backend {backend!r}: use auto, torch or onnx")
+
+
+def load_llm(settings: Settings) -> LLM:
+    from .llama import LlamaCppLLM
+
+    return LlamaCppLLM(settings)

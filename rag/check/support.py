@@ -1,0 +1,106 @@
+"""How well a paragraph supports a sentence: a score in [0, 1] and the span that matches best.
+
+Score = w * lexical recall of the sentence's content words in the best-matching span + (1 - w) * embedding cosine
+with that span, minus penalties for numbers, names and negations the span does not carry (a changed figure is the
+classic fabrication). A verbatim (or near-verbatim) quote is supported outright. The weights and thresholds are
+Settings fields (`check_*`), calibrated by `eval/calibrate_checker.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..backends.embedder import Embedder
+from ..ids import ParagraphRef
+from ..settings import Settings
+from ..text.sentences import split_sentences
+from ..text.words import names, normalize, numbers, tokenize
+from .citations import strip_citations
+
+Idf = Callable[[str], float]
+_NEG = re.compile(r"\b(not|no|never|neither|nor|none|without|refused|denied|rejected|n't)\b", re.I)
+_META = re.compile(
+    r"^(the )?(indexed )?cables?( here)? (do|does) not|^i (do not|don't|cannot) know|^no (answer|information)", re.I
+)
+
+
+@dataclass(frozen=True)
+class SupportScore:
+    score: float
+    span: str
+    ref: ParagraphRef | None
+
+
+NO_SUPPORT = SupportScore(0.0, "", None)
+
+
+def is_factual(sentence: str) -> bool:
+    s = strip_citations(sentence)
+    if s.endswith("?") or _META.search(s):
+        return False
+    return len(tokenize(s)) >= 4 or bool(numbers(s))
+
+
+def coverage(query: str, text: str, idf: Idf) -> float:
+    """IDF-weighted share of the query's words that occur in `text`."""
+    q = set(tokenize(query))
+    if not q:
+        return 0.0
+    t = set(tokenize(text))
+    w = {x: idf(x) for x in q}
+    total = sum(w.values())
+    return sum(v for x, v in w.items() if x in t) / total if total else 0.0
+
+
+def _spans(text: str) -> list[str]:
+    sents = split_sentences(text)
+    spans = list(sents)
+    spans += [f"{a} {b}" for a, b in zip(sents, sents[1:], strict=False)]
+    return spans or [text]
+
+
+class Scorer:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+
+    def verdict(self, score: float) -> str:
+        s = self.settings
+        return "supported" if score >= s.check_supported else "partial" if score >= s.check_partial else "unsupported"
+
+    def support(self, sentence: str, ref: ParagraphRef | None, text: str, given: str = "") -> SupportScore:
+        """How well `text` supports `sentence`. Words, numbers and names also in `given` (the question an answer
+        restates) need no support; only what the sentence adds is judged."""
+        s = self.settings
+        claim = strip_citations(sentence)
+        if len(normalize(claim)) >= 20 and normalize(claim) in normalize(text):
+            return SupportScore(1.0, claim, ref)
+        ctoks = set(tokenize(claim)) - set(tokenize(given))
+        if not ctoks:
+            return SupportScore(0.0, "", ref)
+        spans = _spans(text)
+        lex = [len(ctoks & set(tokenize(x))) / len(ctoks) for x in spans]
+        best = int(np.argmax(lex))
+        span = spans[best]
+        score = lex[best]
+        if self.embedder is not None:
+            w = s.check_lexical_weight
+            top = sorted(range(len(spans)), key=lambda i: -lex[i])[:4]
+            # a short answer ("35 minutes") means little alone: embed it with the question it answers
+            probe = f"{given} {claim}" if given and len(tokenize(claim)) < 6 else claim
+            vecs = self.embedder.embed_batch([probe] + [spans[i] for i in top])
+            sims = vecs[1:] @ vecs[0]
+            j = int(np.argmax(w * np.array([lex[i] for i in top]) + (1 - w) * sims))
+            span = spans[top[j]]
+            score = w * lex[top[j]] + (1 - w) * float(sims[j])
+        penalty = min(0.6, s.check_number_penalty * len(numbers(claim) - numbers(text) - numbers(given)))
+        known = {x.lower() for x in re.findall(r"[A-Za-z']+", text + " " + given)}
+        missing_names = names(claim) - set(tokenize(text)) - known
+        penalty += min(0.5, s.check_name_penalty * len(missing_names))
+        if bool(_NEG.search(claim)) != bool(_NEG.search(span)) and not _NEG.search(given):
+            penalty += s.check_negation_penalty
+        return SupportScore(max(0.0, score - penalty), span, ref)

@@ -1,0 +1,51 @@
+"""Test doubles shipped with the library (as pydantic-ai does): a deterministic embedder and a scripted LLM.
+
+Fast and dependency-free; for unit tests and for benchmarks that measure everything but the model (labelled as
+such). Never the only proof: the real components are tested too."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+
+from .backends.llm import Message
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-hashed-words vectors: fast, and texts sharing words get similar vectors."""
+
+    name = "fake-hash-embedder"
+    dim = 64
+
+    def lengths(self, texts: Sequence[str]) -> list[int]:
+        return [len(t) for t in texts]
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                h = int(hashlib.md5(w.strip('.,;:"()').encode()).hexdigest()[:8], 16)
+                out[i, h % self.dim] += 1.0
+            n = np.linalg.norm(out[i])
+            if n:
+                out[i] /= n
+        return out
+
+
+class FakeLLM:
+    """Replays a scripted answer word by word (a string, or a function of the user prompt); records the prompts."""
+
+    name = "fake-llm"
+
+    def __init__(self, reply: str | Callable[[str], str]) -> None:
+        self.reply = reply
+        self.prompts: list[str] = []
+
+    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
+        prompt = messages[-1].content
+        self.prompts.append(prompt)
+        text = self.reply(prompt) if callable(self.reply) else self.reply
+        for w in text.split(" "):
+            yield w + " "

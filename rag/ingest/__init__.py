@@ -1,0 +1,2 @@
+"""Ingestion: files to cables (parse/), cables to passages (passages.py), passages into a new index version
+(build.py: the only writer of the index)."""

@@ -1,0 +1,102 @@
+"""JSON for every record that leaves the program (CLI, exports, eval): one serializer per record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ingest.build import IngestReport
+from ..records import Answer, Cable, CitationRef, CitationReport, Hit, SentenceCheck, Timing
+from .text import answer_text
+
+
+def citation_json(c: CitationRef) -> dict[str, Any]:
+    """A cited paragraph: `paragraph` is the cable's own number (0 = header; null for a whole-cable citation),
+    `label` tells repeats apart; a citation that does not resolve carries `status` (unknown_cable, ...)."""
+    ref = c.ref
+    base = ref.to_json() if ref else {"cable_id": c.cable_id, "paragraph": None, "label": None}
+    return base if c.status == "valid" else {**base, "status": c.status}
+
+
+def hit_json(h: Hit, with_text: bool = True) -> dict[str, Any]:
+    extra: dict[str, Any] = {"score": round(h.score, 5)}
+    if with_text:
+        extra["text"] = h.passage.text
+    return h.ref.to_json(**extra)
+
+
+def sentence_json(s: SentenceCheck) -> dict[str, Any]:
+    return {
+        "text": s.text,
+        "citations": [citation_json(c) for c in s.citations],
+        "verdict": s.verdict,
+        "score": s.score,
+        "span": s.span,
+    }
+
+
+def report_json(r: CitationReport) -> dict[str, Any]:
+    return {
+        "sentences": [sentence_json(s) for s in r.sentences],
+        "citation_recall": r.citation_recall,
+        "citation_precision": r.citation_precision,
+        "invalid_citations": [citation_json(c) for c in r.invalid_citations],
+        "ok": r.ok,
+    }
+
+
+def timing_json(t: Timing) -> dict[str, float]:
+    return {"retrieve_s": round(t.retrieve_s, 3), "ttft_s": round(t.ttft_s, 3), "total_s": round(t.total_s, 3)}
+
+
+def answer_json(a: Answer, item_id: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "question": a.question,
+        "standalone_question": a.standalone_question,
+        "answer": answer_text(a),
+        "abstained": a.abstained,
+        "citations": [citation_json(c) for c in a.citations],
+        "sentences": [sentence_json(s) for s in a.sentences],
+        "citation_recall": a.report.citation_recall,
+        "citation_precision": a.report.citation_precision,
+        "hits": [hit_json(h, with_text=False) for h in a.hits],
+        "timing": timing_json(a.timing),
+        "model": a.model,
+    }
+    return {"id": item_id, **out} if item_id is not None else out
+
+
+def cable_json(c: Cable) -> dict[str, Any]:
+    """The `cables parse --json` object."""
+    return {
+        "id": c.id,
+        "created": c.created,
+        "released": c.released,
+        "origin": c.origin,
+        "classification": c.classification,
+        "subject": c.subject,
+        "tags": list(c.tags),
+        "refs": list(c.refs),
+        "classified_by": c.classified_by,
+        "signer": c.signer,
+        "caveats": list(c.caveats),
+        "source": c.source,
+        "numbered": c.numbered,
+        "partial": c.partial,
+        "paragraphs": [
+            {"num": p.num, "label": p.label, "marking": p.marking, "heading": p.heading, "text": p.text}
+            for p in c.paragraphs
+        ],
+    }
+
+
+def ingest_json(r: IngestReport) -> dict[str, Any]:
+    return {
+        "added": r.added,
+        "updated": r.updated,
+        "unchanged": r.unchanged,
+        "failed": r.failed,
+        "passages": r.passages,
+        "embedded": r.embedded,
+        "seconds": round(r.seconds, 2),
+        "version": r.version,
+    }
