@@ -57,7 +57,7 @@ class IngestReport:
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, failed {self.failed}; "
             f"{self.passages} passages ({self.embedded} embedded, {self.reused} reused) in {self.seconds:.1f}s; "
-            f"{self.dropped_chars} characters dropped as boilerplate (page breaks, SIPDIS, web-page trailers)"
+            f"{self.dropped_chars} characters dropped as boilerplate (page breaks, SIPDIS, site trailers)"
         )
 
 
@@ -175,8 +175,7 @@ def _store_cables(
             if on_error:
                 on_error(r)
             continue
-        dropped += r.dropped_chars
-        fp = cable_fingerprint(r)
+        fp, dropped = cable_fingerprint(r), dropped + r.dropped_chars
         old = known.get(r.id)
         if old == fp:
             unchanged += 1

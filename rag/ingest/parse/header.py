@@ -139,7 +139,7 @@ _NOT_NAMES = frozenset(
 
 def signer(last_text: str) -> str:
     """The signature is the last word(s) of the last paragraph, after the final sentence: `... BURNS`."""
-    text = _TRAILERS.sub("", last_text).rstrip()
+    text = re.sub(r"\bX{4,}\b", ".", _TRAILERS.sub("", last_text)).rstrip()
     m = re.search(r"(?:^|[.!?)\"'\]]\s+)((?:[A-Z][A-Za-z'\-]{1,20})(?:\s[A-Z][A-Za-z'\-]{1,20})?)\s*\.?$", text)
     if not m:
         m = re.search(r"(?:END (?:COMMENT|SUMMARY|NOTE)\.?|\S*[a-z]\S*)\s+([A-Z]{3,20})$", text)

@@ -9,16 +9,19 @@ import re
 
 # "Visit Ankara's Classified Web Site at http://www.intelink.s \n gov.gov/wiki/Portal:Turkey", wherever it stands in
 # the last paragraph (after a "****" rule, after "(U)"), with up to two lines of its URLs
+_URL = r"(?:https?://|www\.)\S*(?:[ \t]+(?:[a-z0-9._:\-]{1,6}|\S*(?:\.gov|/|Portal:)\S*)(?=[ \t\n]|$))*"
 SITE_LINE = re.compile(
-    r"(?:\*{5,}[ \t*]*)?[\"“]?(?:Please[ \t]+)?visit[ \t]+[^\n]{0,80}?classified[ \t]*web[ \t]*-?[ \t]*site\b[^\n]*"
-    r"(?:\n[ \t]*[^\n]*(?:https?:|www\.|\.gov|\.cfm|Portal:|\bblog\b)[^\n]*){0,2}(?:\n[ \t]*\*{5,}[ \t*]*(?=\n|$))?",
+    r"(?:\*{5,}[ \t*]*)?[\"“]?(?:Please[ \t]+)?visit[ \t]+[^\n]{0,80}?classified[ \t]*web[ \t]*-?[ \t]*site\b"
+    rf"(?:[^\n]*?{_URL}[\"”]?|[^\n]*)"
+    rf"(?:[ \t]*\n[ \t]*(?:{_URL}|\S*(?:\.gov|sgov|Portal:)\S*)[^\n]*){{0,2}}(?:\n[ \t]*\*{{5,}}[ \t*]*(?=\n|$))?",
     re.I,
 )
 # lines that close a telegram after its text
 END_LINE = re.compile(
     r"^[ \t]*(?:N[ \t]?N[ \t]?N[ \t]?N|=*[ \t]*CABLE[ \t]+ENDS[ \t]*=*|<<[ \t]*END OF DOCUMENT[ \t]*>>|"
-    r"SELECT \* FROM `cable`.*|-+|\.|(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)(?:[ \t]*//[ \t]*\w+)?|"
-    r"\d{4}[A-Z]{3,12}\d{5})[ \t]*$",
+    r"SELECT \* FROM `cable`.*|-+|\.|>|End Cable Text|"
+    r"(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)(?:[ \t]*//[ \t]*\w+)?|"
+    r"\d{4}[A-Z]{3,12}\d{5}(?:[ \t]*-[ \t]*[A-Z ]+)?)[ \t]*$",
     re.I,
 )
 # chrome of a blog or web page a cable was copied from (seen after the signature of pasted pages)
@@ -85,7 +88,8 @@ _NOT_NAMES = frozenset(
 # after the name: a "-" line, a classification line, a declassification or distribution note
 _AFTER_NAME = re.compile(
     r"^[ \t]*(?:[-_=.]+|(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\b.*|NNNN|.*END OF DOCUMENT.*|"
-    r"(?:NOTE|NOTE BY|DECL|DECLASSIFIED|DRAFTED|CLEARED|APPROVED|DISTRIBUTION)\b.*)[ \t]*$",
+    r"(?:NOTE|NOTE BY|DECL|DECLASSIFIED|DRAFTED|CLEARED|APPROVED|DISTRIBUTION|Systematic Review)\b.*|"
+    r"End Cable Text|>|.*@.*|.*\bInbox\b.*|.*\.\.\.)[ \t]*$",
     re.I,
 )
 _NAME = r"[A-Z][A-Za-z'\-]{1,24}(?:[ \t]+[A-Z][A-Za-z'\-]{1,24})?"
@@ -93,7 +97,7 @@ _NAME = r"[A-Z][A-Za-z'\-]{1,24}(?:[ \t]+[A-Z][A-Za-z'\-]{1,24})?"
 
 def _name_parts(line: str) -> list[str]:
     m = re.fullmatch(rf"({_NAME}(?:[ \t]*[/;,][ \t]*{_NAME})*)[ \t]*\.?", line)
-    if not m or (line != line.upper() and len(line.split()) > 1):
+    if not m or (line != line.upper() and (len(line.split()) > 1 or line.endswith("."))) or re.search(r"XXX", line):
         return []
     parts = [p.strip() for p in re.split(r"[/;,]", m.group(1))]
     return [] if any(w.upper() in _NOT_NAMES for p in parts for w in p.split()) else parts
@@ -112,11 +116,14 @@ def signer_lines(tail: str) -> str:
         parts = _name_parts(lines[i])
         if not parts:
             break
+        if names and lines[i] != lines[i].upper():
+            break  # several signers are all-capital lines
         names[:0] = parts
         i -= 1
     if not names or i <= 0 and not lines[0]:
         return ""
     before = lines[i] if i >= 0 else ""
-    if _name_parts(before) or before and not re.search(r"[.!?)\"'\u201d:]$", before):
+    redacted = re.fullmatch(r"X{4,}", before)  # a redacted drafter's line above the signer
+    if _name_parts(before) or before and not redacted and not re.search(r"[.!?)\"'\u201d:]$", before):
         return ""
     return ", ".join(n.upper() if n.isupper() or len(n.split()) == 1 else n for n in names)
