@@ -46,6 +46,8 @@ def _split_glued(tok: str) -> list[str]:
     if len(tok) < 6 or tok in _LONG_TAGS or not m or (len(tok) == 6 and not m.group(2)):
         return [tok]
     codes = [m.group(1)[i : i + 4] for i in range(0, len(m.group(1)), 4)]
+    if not any(c in TAGS for c in codes):  # POLITICS, BRUSSELS: words, not codes
+        return [tok]
     return codes + ([m.group(2)] if m.group(2) else [])
 
 
@@ -61,36 +63,29 @@ def _person(a: str, b: str) -> bool:
     wa, wb = a.split(), b.split()
     if len(wa) != 1 or not 1 <= len(wb) <= 3 or not all(len(w.rstrip(".")) == 1 for w in wb[1:]):
         return False
-    return _namelike(a, 4) and _namelike(wb[0], 4)
+    return _namelike(a, 5) and _namelike(wb[0], 5)
 
 
-def tags(header: str) -> tuple[str, ...]:  # long: one pass over the field
-    """TAGS (also `Tags:`, `TAG:`, `TABS:`): codes in capitals; `SIPDIS` is no tag; a person tag such as
-    `BIDEN, JOSEPH` or `OVIP (STEINBERG, JAMES B.)` stays one tag; glued codes are split."""
+def tags(header: str) -> tuple[str, ...]:
+    """TAGS (also `Tags:`, `TAG:`, `TABS:`): codes in capitals, in order; `SIPDIS` is no tag; a person tag such as
+    `BIDEN, JOSEPH` or `OVIP (STEINBERG, JAMES B.)` stays one tag; glued codes (`KDEMAF`) are split."""
     raw = _field(header, "TAGS?|TABS|TAGSS")
     raw = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", raw).upper()  # markdown links pasted from web pages
     out: list[str] = []
-
-    def add(t: str) -> None:
-        t = t.strip(" .:")
-        if t and t != "SIPDIS" and t not in out and (_CODE.fullmatch(t) or "," in t):
-            out.append(t)
-
-    for paren in re.findall(r"\(([^()]{3,60})\)", raw):
-        if "," in paren:
-            add(re.sub(r"\s+", " ", paren.strip()))
-    raw = re.sub(r"\([^()]{0,60}\)", " ", raw)
-    pieces = [p.strip() for p in re.split(r"[,;]", raw)]
+    pieces = [m.group(1) or m.group(2) for m in re.finditer(r"\(([^()]{0,60})\)|([^,;()]+)", raw)]
+    pieces = [re.sub(r"\s+", " ", p).strip() for p in pieces if p and p.strip()]
     i = 0
     while i < len(pieces):
         p = pieces[i]
-        if i + 1 < len(pieces) and _person(p, pieces[i + 1]):
-            add(f"{p}, {pieces[i + 1]}")
-            i += 2
+        if "," in p or i + 1 < len(pieces) and _person(p, pieces[i + 1]):
+            person = p if "," in p else f"{p}, {pieces[i + 1]}"
+            i += 1 if "," in p else 2
+            if person not in out:
+                out.append(person)
             continue
-        for tok in p.split():
-            for t in _split_glued(tok):
-                add(t)
+        for t in (t for tok in p.split() for t in _split_glued(tok.strip(".:"))):
+            if t and t != "SIPDIS" and t not in out and _CODE.fullmatch(t):
+                out.append(t)
         i += 1
     return tuple(out)
 
@@ -106,8 +101,8 @@ def subject(header: str) -> str:
 
 def classified_by(header: str) -> str:
     m = re.search(
-        r"^[ \t]*(?:Classified|CLASSIFIED)[ \t]+(?:By|BY|by)[ \t]*:?[ \t]*(.*?)(?=\n[ \t]*\n|\n[ \t]*(?:¶[ \t]*)?\d+\.|"
-        r"\n[ \t]*(?i:REF|SUBJECT|TAGS|Summary|SIPDIS)\b|\Z)",
+        r"^[ \t]*(?:Classified|CLASSIFIED)[ \t]+(?:By|BY|by)[ \t]*:?[ \t]*(.*?)(?=\n[ \t]*\n|\n[ \t]*(?:¶[ \t]*)?\d+\.\s|"
+        r"\n[ \t]*[-=_]{3,}|\n[ \t]*(?i:REF|SUBJECT|TAGS|Summary|SIPDIS)\b|\Z)",
         header,
         re.M | re.S,
     )
