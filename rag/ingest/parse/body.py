@@ -41,6 +41,10 @@ OLD_PAGE_BREAK = re.compile(
     re.M,
 )
 STRAY_MARK = re.compile(r"¶[ \t]*(?=\d)")
+# the page head of older telegrams, as it leaks into header fields: "SECRET PAGE 02 ROME 00000478 001.2 OF 002"
+PAGE_HEAD = re.compile(
+    r"^[ \t]*(?:(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)[ \t]+)?PAGE[ \t]+\d{2,3}[ \t]+[A-Z].*\n?", re.M
+)
 SIPDIS = re.compile(r"(?<![A-Za-z])SIPDIS(?![A-Za-z])")
 DASH_LINE = re.compile(r"^[ \t]*[-=_]{3,}[ \t]*$")
 SPACE = re.compile(r"\s+")
@@ -84,6 +88,11 @@ def accepted_markers(text: str) -> list[re.Match[str]]:
         out.append(m)
         last = n
     return out
+
+
+def drop_page_lines(header: str) -> str:
+    """Header text without its page-break and page-head lines (whole lines, so a field runs on across them)."""
+    return PAGE_HEAD.sub("", re.sub(PAGE_BREAK.pattern + r"\n?", "", remove_page_breaks(header), flags=re.M))
 
 
 def remove_page_breaks(text: str) -> str:

@@ -6,7 +6,7 @@ import re
 from types import MappingProxyType
 
 from ...ids import canonical_id
-from .body import PAGE_BREAK, remove_page_breaks
+from .body import drop_page_lines
 from ...text.jargon import TAGS
 
 CAVEATS = ("NOFORN", "NODIS", "EXDIS", "LIMDIS", "STADIS", "SIPDIS", "ROGER", "ORCON", "REL TO", "SENSITIVE")
@@ -29,7 +29,7 @@ _FIELD_END = (
 
 
 def _field(header: str, names: str) -> str:
-    header = remove_page_breaks(PAGE_BREAK.sub("", header))
+    header = drop_page_lines(header)
     m = re.search(rf"^[ \t]*(?:{names})\b[ \t]*:?[ \t]*(.*?){_FIELD_END}", header, re.M | re.S | re.I)
     return re.sub(r"\s+", " ", m.group(1)).strip() if m else ""
 
@@ -84,7 +84,7 @@ def tags(header: str) -> tuple[str, ...]:
                 out.append(person)
             continue
         for t in (t for tok in p.split() for t in _split_glued(tok.strip(".:"))):
-            if t and t != "SIPDIS" and t not in out and _CODE.fullmatch(t):
+            if t and t not in {"SIPDIS", "TAGS", "TAG"} and t not in out and _CODE.fullmatch(t):
                 out.append(t)
         i += 1
     return tuple(out)
@@ -111,12 +111,12 @@ def classified_by(header: str) -> str:
 
 def classified_by_in_text(body: str) -> str:
     """Older cables state it inside ¶1: `1. (U) CLASSIFIED BY DCM JOHN DOE. REASON: 1.5 (D).`"""
-    m = re.search(r"(?:^|¶[ \t]*1\.[ \t]*(?:\([A-Za-z/ ]{1,12}\))?)[ \t]*CLASSIFIED[ \t]+BY[ \t]*:?[ \t]*", body[:6000], re.M | re.I)
+    m = re.search(r"(?:^|(?:¶[ \t]*)?1\.[ \t]*(?:\([A-Za-z/ ]{1,12}\))?)[ \t]*CLASSIFIED[ \t]+BY[ \t]*:?[ \t]*", body[:6000], re.M | re.I)
     if not m:
         return ""
     rest = re.split(r"\n[ \t]*\n|\n[ \t]*¶", body[m.end() : m.end() + 600])[0]
     rest = re.sub(r"\s+", " ", rest).strip()
-    r = re.search(r"\bREASONS?\b.*?(?:\)|\d)\.?(?=\s|$)", rest, re.I)
+    r = re.search(r"\bREASONS?\b[:\s]*(?:\d\.\d+)?.*?(?:\.(?=\s|$)|$)", rest, re.I)
     if r:
         return rest[: r.end()].strip()
     return re.split(r"(?<=[a-z0-9)])\.\s", rest, maxsplit=1)[0].strip()
@@ -128,7 +128,7 @@ def caveats(text: str) -> tuple[str, ...]:
 
 _TRAILERS = re.compile(r'(\s*(?:"?Visit [^"]{0,80}Classified Web ?Site.*|N ?N ?N ?N|NNNN|Nnnn)\s*)+$', re.S)
 _NOT_NAMES = frozenset(
-    {"END", "COMMENT", "SUMMARY", "NOTE", "CONFIDENTIAL", "SECRET", "UNCLASSIFIED", "NOFORN", "SIPDIS"}
+    {"END", "COMMENT", "SUMMARY", "NOTE", "CONFIDENTIAL", "SECRET", "UNCLASSIFIED", "NOFORN", "SIPDIS", "SIGNATURE"}
 )
 
 
@@ -138,6 +138,8 @@ def signer(last_text: str) -> str:
     m = re.search(r"(?:^|[.!?)\"'\]]\s+)((?:[A-Z][A-Za-z'\-]{1,20})(?:\s[A-Z][A-Za-z'\-]{1,20})?)\s*\.?$", text)
     if not m:
         m = re.search(r"(?:END (?:COMMENT|SUMMARY|NOTE)\.?|\S*[a-z]\S*)\s+([A-Z]{3,20})$", text)
+    if not m:  # glued to the last sentence: `... beating us down."BROWN`
+        m = re.search(r"[a-z][.!?][\"'\u201d]?([A-Z]{3,20})$", text)
     if not m:
         return ""
     name = m.group(1).strip()

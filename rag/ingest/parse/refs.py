@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ...ids import canonical_id, post_pattern, split_id
 from ...records import Reference
-from .body import PAGE_BREAK, remove_page_breaks
+from .body import drop_page_lines
 
 # a label at a line start ("REF:", "Refs:", "REFTEL", "REF A ...") or after other text on the line ("... REF: X")
 _LABEL = re.compile(
@@ -20,14 +20,14 @@ _LABEL = re.compile(
 )
 # what ends the field: another header label, a paragraph, a blank line
 _END = re.compile(
-    r"\n[ \t]*\n|(?:^|(?<=\s))(?:Classified[ \t]+By|CLASSIFIED[ \t]+BY|Derived[ \t]+from|E\.[ \t]?O\.[ \t]?\d|"
+    r"\n[ \t]*\n|\n(?=[ \t]*REF(?:TEL)?S?\b)|(?:^|(?<=\s))(?:Classified[ \t]+By|CLASSIFIED[ \t]+BY|Derived[ \t]+from|E\.[ \t]?O\.[ \t]?\d|"
     r"EO[ \t]+\d{5}|TAGS?\b[ \t]*:?|(?i:sensitive[ \t]+but[ \t]+unclassified)|SUBJECT[ \t]*:|SUBJ[ \t]*:|SUMMARY\b|Summary[ \t]*:|BEGIN[ \t]+SUMMARY|"
-    r"(?:¶[ \t]*)?1\.[ \t]+(?:\(|[A-Z])|¶[ \t]*\d|\((?:U|C|S|SBU|LOU)\)[ \t]+[A-Z])",
+    r"(?:¶[ \t]*)?1\.[ \t]+(?:\(|[A-Z])|¶[ \t]*\d|(?<=\n)[ \t]*\((?:U|C|S|SBU|LOU)\)[ \t]+[A-Z])",
     re.M,
 )
 _NOISE = re.compile(r"\b(?:AND|PLUS)\s+PREVIOUS\b|\(?\bNOTAL\b\)?|\bPREVIOUS\b|\bNONE\b|\bN/A\b|[\s,;:.&()\-]+", re.I)
 _KINDS = (
-    ("e-mail", re.compile(r"E-?\s?MAILS?|\bMAIL\b", re.I)),
+    ("e-mail", re.compile(r"E-?\s?MAILS?|(?<![A-Za-z])MAIL(?![A-Za-z])", re.I)),
     (
         "telcon",
         re.compile(r"TELE?CONS?\b|TELEPHONE|\bPHONE\b|\bCALL\b|\bDVC\b|\bSVTC\b|VIDEO ?CONFERENCE|CONVERSATION", re.I),
@@ -50,7 +50,7 @@ def _cable_re() -> re.Pattern[str]:
     return re.compile(
         r"(?:(?<![\d/])(?P<y1>(?:19|20)\d{2}|\d{2})\s+)?"
         + posts
-        + r"[ \t\n]*(?:NO\.?\s*)?(?P<num>(?<![\d/])\d{1,7}(?![\d/])|X{3,}\b)"
+        + r"[ \t\n]*(?:NO\.?\s*)?(?P<num>(?<![\d/])\d{1,7}(?!\d|/\d{1,2}/)|X{3,}\b)"
         r"(?P<more>(?:\s*(?:/|&|\bAND\b|,)\s*\d{2,7}(?![\d/]))*)"
         r"(?:\s*\((?P<y2>(?:19|20)?\d{2})\)|-(?P<y3>\d{2})\b)?",
         re.I,
@@ -59,7 +59,8 @@ def _cable_re() -> re.Pattern[str]:
 
 def _fields(header: str) -> list[tuple[str, bool]]:
     """The text of every REF field in the header, and whether its label was bare (no colon: `REF A ...`)."""
-    header = remove_page_breaks(PAGE_BREAK.sub("", header))
+    header = drop_page_lines(header)
+    header = re.sub(r"¶[ \t]*(?=[A-Za-z]{1,2}[.):])", "", header)  # the viewer's anchors on "B." lines
     out: list[tuple[str, bool]] = []
     for m in _LABEL.finditer(header):
         at_line_start = m.start() == 0 or header[m.start() - 1] == "\n"
@@ -118,7 +119,9 @@ def _year(m: re.Match[str], post: str, num: int, own: tuple[int | None, str, int
 def _group(letter: str, text: str, own: tuple[int | None, str, int], own_id: str) -> list[Reference]:
     flat = re.sub(r"\s+", " ", text).strip(" ,;:.")
     out: list[Reference] = []
+    cables = 0
     for m in _cable_re().finditer(flat):
+        cables += 1
         post = canonical_id(f"00{m.group('post')}1")
         if post is None:
             continue
@@ -133,7 +136,7 @@ def _group(letter: str, text: str, own: tuple[int | None, str, int], own_id: str
             cid = canonical_id(f"{yy}{prefix}{n}") if yy and n else None
             if cid and cid != own_id:
                 out.append(Reference(letter, "cable", cid, raw))
-    if out:
+    if cables:
         return out
     only_post = post_pattern().fullmatch(re.sub(r"^(?:(?:19|20)?\d{2}\s+)", "", flat))
     if only_post:

@@ -9,11 +9,11 @@ import re
 
 # "Visit Ankara's Classified Web Site at http://www.intelink.s \n gov.gov/wiki/Portal:Turkey", wherever it stands in
 # the last paragraph (after a "****" rule, after "(U)"), with up to two lines of its URLs
-_URL = r"(?:https?://|www\.)\S*(?:[ \t]+(?:[a-z0-9._:\-]{1,6}|\S*(?:\.gov|/|Portal:)\S*)(?=[ \t\n]|$))*"
+_URL = r"(?:https?://|www\.)\S*(?:[ \t]+(?:[a-z0-9._:/\-]\S*|\S*(?:\.gov|/|Portal:)\S*)(?=[ \t\n]|$))*"
 SITE_LINE = re.compile(
     r"(?:\*{5,}[ \t*]*)?[\"“]?(?:Please[ \t]+)?visit[ \t]+[^\n]{0,80}?classified[ \t]*web[ \t]*-?[ \t]*site\b"
     rf"(?:[^\n]*?{_URL}[\"”]?|[^\n]*)"
-    rf"(?:[ \t]*\n[ \t]*(?:{_URL}|\S*(?:\.gov|sgov|Portal:)\S*)[^\n]*){{0,2}}(?:\n[ \t]*\*{{5,}}[ \t*]*(?=\n|$))?",
+    rf"(?:[ \t]*\n[ \t]*(?:[^\n]*?{_URL}|\S*(?:\.gov|sgov|Portal:)\S*)[\"”]?){{0,2}}(?:\n[ \t]*\*{{5,}}[ \t*]*(?=\n|$))?",
     re.I,
 )
 # lines that close a telegram after its text
