@@ -257,3 +257,32 @@ def test_signer_past_trailing_lines(sample: dict[str, Cable]) -> None:
 def test_words_split_at_line_ends_are_joined(sample: dict[str, Cable]) -> None:
     text = " ".join(p.text for c in sample.values() for p in c.paragraphs)
     assert "Affa irs" not in text and "did n ote" not in text
+
+
+def test_panel_shows_labelled_header_and_folds_routing(sample: dict[str, Cable]) -> None:
+    from rag.present.html import cable_html
+
+    page = cable_html(sample["09KHARTOUM881"])
+    header = page[page.index('id="para-0"') :].split('id="para-1"')[0]
+    visible = re.sub(r"<details.*?</details>", "", header, flags=re.S)
+    assert "VZCZC" not in visible and "RUEH" not in visible
+    assert re.search(r"<details class=\"routing\"><summary>routing</summary>[^<]*VZCZC[^<]*RUEH", header)
+    assert "<b>REF:</b> 09KHARTOUM378" in visible and "<b>TAGS:</b> ASEC PINS" in visible
+    assert "<th>References</th><td>09KHARTOUM378</td>" in page
+
+
+def test_cli_parse_json_exposes_references() -> None:
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    r = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "parse", str(HEADERS / "08LAPAZ2999.txt"), "--json"],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )
+    obj = json.loads(r.stdout)
+    assert obj["refs"][1] == {"letter": "A", "kind": "cable", "cable_id": "08LAPAZ2569", "text": "LA PAZ 2569"}
+    assert {"letter": "E", "kind": "e-mail", "cable_id": None, "text": "SMITH-JONES E-MAIL 03/04/08"} in obj["refs"]
+    assert obj["dropped_chars"] > 0

@@ -158,8 +158,13 @@ def parse_refs(header: str, year: int | None, own_id: str = "") -> tuple[Referen
                 expect = chr(ord(letter) + 1)
             groups = [text] if letter else [g for g in re.split(r";", text) if g.strip()]
             for g in groups:
-                out.extend(r for r in _group(letter, g, own, own_id) if r not in out)
+                out.extend(r for r in _group(letter, g, own, own_id) if _key(r) not in {_key(o) for o in out})
     return tuple(out)
+
+
+def _key(r: Reference) -> tuple[str, ...]:
+    """The same reference twice (a REF line repeated in a preamble, in another case): one is kept."""
+    return (r.letter, r.cable_id) if r.cable_id else (r.letter, r.kind, r.text.upper())
 
 
 def merge_listed(refs: tuple[Reference, ...], listed: tuple[str, ...]) -> tuple[Reference, ...]:
