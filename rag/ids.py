@@ -23,7 +23,9 @@ _REF = re.compile(r"^\s*(\S+)\s*¶\s*(\d{1,4}(?:[a-z]|\.\d+)?)\s*$")
 
 
 POSTS_FILE = Path(__file__).resolve().parent / "data" / "posts.tsv"
-_POST_PREFIXES = re.compile(r"^(?:AMEMBASSY|AMEMB|AMCONSUL|AMCONGEN|USMISSION|USINT|USLO|USOFFICE|EMBASSY|CONSULATE)\s+")
+_POST_PREFIXES = re.compile(
+    r"^(?:AMEMBASSY|AMEMB|AMCONSUL|AMCONGEN|USMISSION|USINT|USLO|USOFFICE|EMBASSY|CONSULATE)\s+"
+)
 
 
 def _post_key(name: str) -> str:

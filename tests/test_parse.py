@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-import tarfile
 from html import unescape
 from pathlib import Path
 
@@ -16,7 +15,11 @@ from rag.ingest.parse import iter_cables, parse_bytes, parse_one
 from rag.ingest.parse.body import PAGE_BREAK
 from rag.records import Cable
 
-from .conftest import FIXTURES, REPO, SAMPLE
+from . import samples
+from .conftest import FIXTURES, REPO
+
+pages = samples.pages  # fixtures shared by the parser tests
+sample = samples.sample
 
 SEED_WEB = FIXTURES / "seeds" / "000_d0dd0442f83ff540.txt"
 SEED_RAW = FIXTURES / "seeds" / "001_60a81c5ffc7b069b.txt"
@@ -34,27 +37,6 @@ PAIRS = [
     "10RIYADH123",
     "89PANAMA8545",
 ]
-
-
-def _pages() -> dict[str, str]:
-    out = {}
-    with tarfile.open(SAMPLE) as t:
-        for m in t:
-            if m.isfile() and m.name.endswith(".html"):
-                f = t.extractfile(m)
-                assert f is not None
-                out[Path(m.name).stem] = f.read().decode("utf-8")
-    return out
-
-
-@pytest.fixture(scope="module")
-def pages() -> dict[str, str]:
-    return _pages()
-
-
-@pytest.fixture(scope="module")
-def sample(pages: dict[str, str]) -> dict[str, Cable]:
-    return {cid: parse_bytes(html.encode(), f"{cid}.html") for cid, html in pages.items()}
 
 
 def test_seed_web_page_copy() -> None:

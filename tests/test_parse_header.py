@@ -5,32 +5,24 @@ there (tests/fixtures/headers/), and a check over the whole sample that no cable
 from __future__ import annotations
 
 import re
-import tarfile
-from pathlib import Path
 
 import pytest
 
 from rag.ids import canonical_id, canonical_post, post_table, split_id
-from rag.ingest.parse import parse_bytes, parse_one
+from rag.ingest.parse import parse_one
 from rag.ingest.parse.header import classified_by_in_text, subject, tags
 from rag.ingest.parse.refs import parse_refs
 from rag.records import Cable
 
-from .conftest import FIXTURES, SAMPLE
+from .conftest import FIXTURES
+from .samples import load_pages, parse_pages
 
 HEADERS = FIXTURES / "headers"
 
 
 @pytest.fixture(scope="module")
 def sample() -> dict[str, Cable]:
-    out = {}
-    with tarfile.open(SAMPLE) as t:
-        for m in t:
-            if m.isfile() and m.name.endswith(".html"):
-                f = t.extractfile(m)
-                assert f is not None
-                out[Path(m.name).stem] = parse_bytes(f.read(), m.name)
-    return out
+    return parse_pages(load_pages())
 
 
 def _refs(header: str, year: int = 2008, own: str = "08LAPAZ2999") -> list[tuple[str, str, str]]:
@@ -86,12 +78,18 @@ def test_own_ids_use_canonical_names() -> None:
         ("Ref: london 4212\n", [("", "cable", "08LONDON4212")]),
         ("Refs: a) vienna 350 b) vienna 309\n", [("A", "cable", "08VIENNA350"), ("B", "cable", "08VIENNA309")]),
         ("REFTEL: HARARE 6584\n", [("", "cable", "08HARARE6584")]),
-        ("REF A SECRETARY'S LETTER TO MBZ\nREF B SECSTATE 76108\n", [("A", "memo", "SECRETARY'S LETTER TO MBZ"),
-                                                                     ("B", "cable", "08STATE76108")]),
-        ("REF: A. STATE 1\n     B. 07 LA PAZ 3153\n     C. MOSCOW 2\n",
-         [("A", "cable", "08STATE1"), ("B", "cable", "07LAPAZ3153"), ("C", "cable", "08MOSCOW2")]),
-        ("REF: A. A) SECSTATE 52920\nB. B) HALL - MANZANARES E-MAIL OF 3/23\n",
-         [("A", "cable", "08STATE52920"), ("B", "e-mail", "HALL - MANZANARES E-MAIL OF 3/23")]),
+        (
+            "REF A SECRETARY'S LETTER TO MBZ\nREF B SECSTATE 76108\n",
+            [("A", "memo", "SECRETARY'S LETTER TO MBZ"), ("B", "cable", "08STATE76108")],
+        ),
+        (
+            "REF: A. STATE 1\n     B. 07 LA PAZ 3153\n     C. MOSCOW 2\n",
+            [("A", "cable", "08STATE1"), ("B", "cable", "07LAPAZ3153"), ("C", "cable", "08MOSCOW2")],
+        ),
+        (
+            "REF: A. A) SECSTATE 52920\nB. B) HALL - MANZANARES E-MAIL OF 3/23\n",
+            [("A", "cable", "08STATE52920"), ("B", "e-mail", "HALL - MANZANARES E-MAIL OF 3/23")],
+        ),
         ("REF: Sao Paulo 123\n", [("", "cable", "08SAOPAULO123")]),
         ("REF: PORT AU PRINCE 45\n", [("", "cable", "08PORTAUPRINCE45")]),
         ("REF: RIO 346\n", [("", "cable", "08RIODEJANEIRO346")]),
@@ -110,8 +108,10 @@ def test_own_ids_use_canonical_names() -> None:
         ("REF: NICODEMUS/PALMER E-MAILS\n", [("", "e-mail", "NICODEMUS/PALMER E-MAILS")]),
         ("REF: Beijing XXXXXXXXXXXXX\n", [("", "cable", "Beijing XXXXXXXXXXXXX")]),  # redacted: no ID made up
         ("REF: None\n", []),
-        ("REF: STATE 297614 AND PREVIOUS 03 RANGOON 1427\n", [("", "cable", "08STATE297614"),
-                                                              ("", "cable", "03RANGOON1427")]),
+        (
+            "REF: STATE 297614 AND PREVIOUS 03 RANGOON 1427\n",
+            [("", "cable", "08STATE297614"), ("", "cable", "03RANGOON1427")],
+        ),
         ("REF: ASUNCION 396 Classified By: AMBASSADOR CRAIG KELLY; Reasons 1.4(b)\n", [("", "cable", "08ASUNCION396")]),
         # the cable's own page-break line right after the REF line is no reference
         ("REF: MADRID 2251\nMADRID 00002282 001.2 OF 002\n", [("", "cable", "08MADRID2251")]),
@@ -139,7 +139,11 @@ def test_refs_of_written_fixture() -> None:
     ]
     kinds = {r.letter: r.kind for r in c.refs}
     assert (kinds["E"], kinds["F"], kinds["J"], kinds["K"]) == ("e-mail", "report", "telcon", "report")
-    assert [r.cable_id for r in c.refs if r.letter and r.letter in "GHI"] == ["07PORTAUPRINCE455", "08SAOPAULO123", "07USUNNEWYORK88"]
+    assert [r.cable_id for r in c.refs if r.letter and r.letter in "GHI"] == [
+        "07PORTAUPRINCE455",
+        "08SAOPAULO123",
+        "07USUNNEWYORK88",
+    ]
     assert all(not r.cable_id for r in c.refs if r.kind != "cable")
 
 
@@ -155,12 +159,18 @@ def test_refs_of_real_cables(sample: dict[str, Cable]) -> None:
     ]
     assert got("08BERLIN1068") == [("A", "cable", "08STATE77660"), ("B", "cable", "08BERLIN1000")]  # mixed case
     assert got("06LAPAZ3400") == [("", "cable", "06LAPAZ3178")]
-    assert got("05BRASILIA1396")[:3] == [("A", "cable", "04STATE305348"), ("B", "cable", "04STATE139422"),
-                                         ("C", "cable", "04BRASILIA633")]
+    assert got("05BRASILIA1396")[:3] == [
+        ("A", "cable", "04STATE305348"),
+        ("B", "cable", "04STATE139422"),
+        ("C", "cable", "04BRASILIA633"),
+    ]
     assert [k for _, k, _ in got("06CARACAS958")] == ["cable", "cable", "cable", "report", "report", "cable", "report"]
     assert got("07MADRID2282") == [("", "cable", "07MADRID2251")]  # its own page-break line follows the REF
-    assert got("72TEHRAN1164") == [("", "cable", "72TEHRAN1091"), ("", "cable", "72TEHRAN263"),
-                                   ("", "cable", "72MOSCOW1603")]
+    assert got("72TEHRAN1164") == [
+        ("", "cable", "72TEHRAN1091"),
+        ("", "cable", "72TEHRAN263"),
+        ("", "cable", "72MOSCOW1603"),
+    ]
     assert sample["09RPODUBAI379"].refs[0].cable_id == "09RPODUBAI378"  # "DUBAI RPO 378"
 
 
@@ -219,8 +229,14 @@ def test_tags(header: str, expected: tuple[str, ...]) -> None:
     ("header", "expected"),
     [
         ("SUBJECT: (C) EUR DAS KRAMER'S MEETING\n\n", "EUR DAS KRAMER'S MEETING"),
-        ("Subject: (s) germany requests release\nof a nonpaper\n\nRef: a. State 1\n", "germany requests release of a nonpaper"),
-        ("SUBJECT: BRAZIL: AMBASSADOR PRESENTS CREDENTIALS CLASSIFIED BY: Thomas A. Shannon\n", "BRAZIL: AMBASSADOR PRESENTS CREDENTIALS"),
+        (
+            "Subject: (s) germany requests release\nof a nonpaper\n\nRef: a. State 1\n",
+            "germany requests release of a nonpaper",
+        ),
+        (
+            "SUBJECT: BRAZIL: AMBASSADOR PRESENTS CREDENTIALS CLASSIFIED BY: Thomas A. Shannon\n",
+            "BRAZIL: AMBASSADOR PRESENTS CREDENTIALS",
+        ),
         ("SUBJECT: MORALES SPEAKS ON COCA \\\nPOLICY  REF: LA PAZ 1950\n", "MORALES SPEAKS ON COCA POLICY"),
         ("SUBJECT: PAKISTANI AMBASSADOR ON FATA\nRIYADH 00001415 001.2 OF 003\n\n", "PAKISTANI AMBASSADOR ON FATA"),
     ],
@@ -280,7 +296,10 @@ def test_cli_parse_json_exposes_references() -> None:
 
     r = subprocess.run(
         [sys.executable, "-m", "rag.cli", "parse", str(HEADERS / "08LAPAZ2999.txt"), "--json"],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
     obj = json.loads(r.stdout)
     assert obj["refs"][1] == {"letter": "A", "kind": "cable", "cable_id": "08LAPAZ2569", "text": "LA PAZ 2569"}

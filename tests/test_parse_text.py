@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import html
 import re
-import tarfile
 from pathlib import Path
-
-import pytest
 
 from rag.index.manifest import current_version
 from rag.index.store import Store
 from rag.ingest.build import ingest
-from rag.ingest.parse import parse_bytes, parse_one
+from rag.ingest.parse import parse_one
 from rag.records import Cable
 from rag.settings import Settings
 
-from .conftest import FIXTURES, SAMPLE, FakeEmbedder
+from . import samples
+from .conftest import FIXTURES, FakeEmbedder
+
+pages = samples.pages  # fixtures shared by the parser tests
+sample = samples.sample
 
 K = 10  # letters and digits in a row that must match for a body character to count as kept
 # what is not cable text, by this test's own definition: the viewer's numbers and portion markings, page-break
@@ -62,23 +63,6 @@ def kept_share(theirs: str, cable: Cable) -> float:
         if theirs[i : i + K] in grams:
             covered[i : i + K] = b"\x01" * K
     return sum(covered) / len(theirs) if theirs else 1.0
-
-
-@pytest.fixture(scope="module")
-def pages() -> dict[str, str]:
-    out = {}
-    with tarfile.open(SAMPLE) as t:
-        for m in t:
-            if m.isfile() and m.name.endswith(".html"):
-                f = t.extractfile(m)
-                assert f is not None
-                out[Path(m.name).stem] = f.read().decode("utf-8")
-    return out
-
-
-@pytest.fixture(scope="module")
-def sample(pages: dict[str, str]) -> dict[str, Cable]:
-    return {cid: parse_bytes(page.encode(), f"{cid}.html") for cid, page in pages.items()}
 
 
 def test_every_sample_cable_keeps_its_text(pages: dict[str, str], sample: dict[str, Cable]) -> None:

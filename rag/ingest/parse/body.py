@@ -43,7 +43,9 @@ OLD_PAGE_BREAK = re.compile(
 STRAY_MARK = re.compile(r"¶[ \t]*(?=\d)")
 # the page head of older telegrams, as it leaks into header fields: "SECRET PAGE 02 ROME 00000478 001.2 OF 002"
 PAGE_HEAD = re.compile(
-    r"^[ \t]*(?:(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)[ \t]+)?PAGE[ \t]+\d{2,3}[ \t]+[A-Z].*\n?", re.M
+    r"^[ \t]*(?:(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)[ \t]+)?"
+    r"PAGE[ \t]+\d{2,3}[ \t]+[A-Z].*\n?",
+    re.M,
 )
 SIPDIS = re.compile(r"(?<![A-Za-z])SIPDIS(?![A-Za-z])")
 DASH_LINE = re.compile(r"^[ \t]*[-=_]{3,}[ \t]*$")

@@ -13,6 +13,7 @@ from .body import BANNER, LINE_BANNER, accepted_markers, add_plain_markers, spli
 from .refs import merge_listed, parse_refs
 from .tail import signer_lines, strip_tail
 
+
 @dataclass(frozen=True)
 class Meta:
     """Metadata known from outside the telegram text (HTML table, dump lines, CSV columns)."""
@@ -91,7 +92,7 @@ def build_cable(text: str, meta: Meta, source: str, fmt: str, routing: str = "")
     )
 
 
-def _signer(body: str, marks: list, last_text: str) -> str:  # type: ignore[type-arg]
+def _signer(body: str, marks: list[re.Match[str]], last_text: str) -> str:
     if marks:
         found = signer_lines(body[marks[-1].end() :])
         if found:

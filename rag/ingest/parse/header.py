@@ -6,8 +6,8 @@ import re
 from types import MappingProxyType
 
 from ...ids import canonical_id
-from .body import drop_page_lines
 from ...text.jargon import TAGS
+from .body import drop_page_lines
 
 CAVEATS = ("NOFORN", "NODIS", "EXDIS", "LIMDIS", "STADIS", "SIPDIS", "ROGER", "ORCON", "REL TO", "SENSITIVE")
 MONTHS = MappingProxyType(
@@ -101,8 +101,9 @@ def subject(header: str) -> str:
 
 def classified_by(header: str) -> str:
     m = re.search(
-        r"^[ \t]*(?:Classified|CLASSIFIED)[ \t]+(?:By|BY|by)[ \t]*:?[ \t]*(.*?)(?=\n[ \t]*\n|\n[ \t]*(?:¶[ \t]*)?\d+\.\s|"
-        r"\n[ \t]*[-=_]{3,}|\n[ \t]*(?i:REF|SUBJECT|TAGS|Summary|SIPDIS)\b|\Z)",
+        r"^[ \t]*(?:Classified|CLASSIFIED)[ \t]+(?:By|BY|by)[ \t]*:?[ \t]*(.*?)"
+        r"(?=\n[ \t]*\n|\n[ \t]*(?:¶[ \t]*)?\d+\.\s|\n[ \t]*[-=_]{3,}|"
+        r"\n[ \t]*(?i:REF|SUBJECT|TAGS|Summary|SIPDIS)\b|\Z)",
         header,
         re.M | re.S,
     )
@@ -111,7 +112,11 @@ def classified_by(header: str) -> str:
 
 def classified_by_in_text(body: str) -> str:
     """Older cables state it inside ¶1: `1. (U) CLASSIFIED BY DCM JOHN DOE. REASON: 1.5 (D).`"""
-    m = re.search(r"(?:^|(?:¶[ \t]*)?1\.[ \t]*(?:\([A-Za-z/ ]{1,12}\))?)[ \t]*CLASSIFIED[ \t]+BY[ \t]*:?[ \t]*", body[:6000], re.M | re.I)
+    m = re.search(
+        r"(?:^|(?:¶[ \t]*)?1\.[ \t]*(?:\([A-Za-z/ ]{1,12}\))?)[ \t]*CLASSIFIED[ \t]+BY[ \t]*:?[ \t]*",
+        body[:6000],
+        re.M | re.I,
+    )
     if not m:
         return ""
     rest = re.split(r"\n[ \t]*\n|\n[ \t]*¶", body[m.end() : m.end() + 600])[0]

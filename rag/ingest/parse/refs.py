@@ -20,8 +20,9 @@ _LABEL = re.compile(
 )
 # what ends the field: another header label, a paragraph, a blank line
 _END = re.compile(
-    r"\n[ \t]*\n|\n(?=[ \t]*REF(?:TEL)?S?\b)|(?:^|(?<=\s))(?:Classified[ \t]+By|CLASSIFIED[ \t]+BY|Derived[ \t]+from|E\.[ \t]?O\.[ \t]?\d|"
-    r"EO[ \t]+\d{5}|TAGS?\b[ \t]*:?|(?i:sensitive[ \t]+but[ \t]+unclassified)|SUBJECT[ \t]*:|SUBJ[ \t]*:|SUMMARY\b|Summary[ \t]*:|BEGIN[ \t]+SUMMARY|"
+    r"\n[ \t]*\n|\n(?=[ \t]*REF(?:TEL)?S?\b)|(?:^|(?<=\s))(?:Classified[ \t]+By|CLASSIFIED[ \t]+BY|Derived[ \t]+from|"
+    r"E\.[ \t]?O\.[ \t]?\d|EO[ \t]+\d{5}|TAGS?\b[ \t]*:?|(?i:sensitive[ \t]+but[ \t]+unclassified)|SUBJECT[ \t]*:|"
+    r"SUBJ[ \t]*:|SUMMARY\b|Summary[ \t]*:|BEGIN[ \t]+SUMMARY|"
     r"(?:¶[ \t]*)?1\.[ \t]+(?:\(|[A-Z])|¶[ \t]*\d|(?<=\n)[ \t]*\((?:U|C|S|SBU|LOU)\)[ \t]+[A-Z])",
     re.M,
 )
@@ -73,7 +74,9 @@ def _fields(header: str) -> list[tuple[str, bool]]:
         if label.startswith("REFERENCE") and punct != ":":
             continue
         end = _END.search(rest)
-        field = re.sub(r"^(?:REF(?:TEL)?S?\b[ \t]*:?[ \t]*)+", "", rest[: end.start()] if end else rest[:1500], flags=re.I)
+        field = re.sub(
+            r"^(?:REF(?:TEL)?S?\b[ \t]*:?[ \t]*)+", "", rest[: end.start()] if end else rest[:1500], flags=re.I
+        )
         out.append((field, not punct))
     return out
 
@@ -81,7 +84,9 @@ def _fields(header: str) -> list[tuple[str, bool]]:
 def _letters(field: str, bare: bool, expect: str) -> list[tuple[str, str]]:
     """Split a field into (letter, text) items: `A. x B) y (C) z`, a doubled `A. A)` counted once; letters must run
     in order, so an initial such as `J. SMITH` inside an item is no letter."""
-    pat = re.compile(r"(?:^|(?<=[\s,;]))(?:\(([A-Za-z])\)|([A-Za-z])[.):](?=\s|$)" + (r"|^([A-Za-z])(?=\s)" if bare else "") + ")")
+    pat = re.compile(
+        r"(?:^|(?<=[\s,;]))(?:\(([A-Za-z])\)|([A-Za-z])[.):](?=\s|$)" + (r"|^([A-Za-z])(?=\s)" if bare else "") + ")"
+    )
     items: list[tuple[str, str]] = []
     pos, letter = 0, ""
     for m in pat.finditer(field):

@@ -13,7 +13,8 @@ _URL = r"(?:https?://|www\.)\S*(?:[ \t]+(?:[a-z0-9._:/\-]\S*|\S*(?:\.gov|/|Porta
 SITE_LINE = re.compile(
     r"(?:\*{5,}[ \t*]*)?[\"“]?(?:Please[ \t]+)?visit[ \t]+[^\n]{0,80}?classified[ \t]*web[ \t]*-?[ \t]*site\b"
     rf"(?:[^\n]*?{_URL}[\"”]?|[^\n]*)"
-    rf"(?:[ \t]*\n[ \t]*(?:[^\n]*?{_URL}|\S*(?:\.gov|sgov|Portal:)\S*)[\"”]?){{0,2}}(?:\n[ \t]*\*{{5,}}[ \t*]*(?=\n|$))?",
+    rf"(?:[ \t]*\n[ \t]*(?:[^\n]*?{_URL}|\S*(?:\.gov|sgov|Portal:)\S*)[\"”]?){{0,2}}"
+    r"(?:\n[ \t]*\*{5,}[ \t*]*(?=\n|$))?",
     re.I,
 )
 # lines that close a telegram after its text
