@@ -117,6 +117,11 @@ def test_own_ids_use_canonical_names() -> None:
         ("REF: MADRID 2251\nMADRID 00002282 001.2 OF 002\n", [("", "cable", "08MADRID2251")]),
         # a higher number of the post's own series without a year is last year's
         ("REF: LA PAZ 3178\n", [("", "cable", "07LAPAZ3178")]),
+        # the number wrapped onto a line of its own after a blank line
+        (
+            "REF: (A) MADRID 3785 (B) SECSTATE\n\n36633\n\n1. TEXT",
+            [("A", "cable", "08MADRID3785"), ("B", "cable", "08STATE36633")],
+        ),
     ],
 )
 def test_ref_phenomena(header: str, expected: list[tuple[str, str, str]]) -> None:
@@ -219,6 +224,7 @@ def test_sample_reference_coverage(sample: dict[str, Cable]) -> None:
         ("TAGS: PREL PGOV EUN USEU BRUSSELS\n", ("PREL", "PGOV", "EUN", "USEU", "BRUSSELS")),
         ("TAGS: PREL PTER SNAR\nSECRET PAGE 02 ROME 00000478 001.2 OF 002\nIR\n", ("PREL", "PTER", "SNAR", "IR")),
         ("TAGS: PREL, UNGA, IAEA\n", ("PREL", "UNGA", "IAEA")),
+        ("TAGS: OVIP CLINTON HILLARY PREL KPAL\n", ("OVIP", "CLINTON, HILLARY", "PREL", "KPAL")),
     ],
 )
 def test_tags(header: str, expected: tuple[str, ...]) -> None:
@@ -239,6 +245,7 @@ def test_tags(header: str, expected: tuple[str, ...]) -> None:
         ),
         ("SUBJECT: MORALES SPEAKS ON COCA \\\nPOLICY  REF: LA PAZ 1950\n", "MORALES SPEAKS ON COCA POLICY"),
         ("SUBJECT: PAKISTANI AMBASSADOR ON FATA\nRIYADH 00001415 001.2 OF 003\n\n", "PAKISTANI AMBASSADOR ON FATA"),
+        ("SUBJECT: german test chamber sold to\niran's dio (s)\n\n", "german test chamber sold to iran's dio"),
     ],
 )
 def test_subject(header: str, expected: str) -> None:
@@ -265,6 +272,7 @@ def test_signer_past_trailing_lines(sample: dict[str, Cable]) -> None:
     assert sample["75TEHRAN2069"].signer == "HELMS"  # a declassification note follows
     assert sample["07PARIS186"].signer == "STAPLETON"  # the site line stands between text and name
     assert sample["10MADRID87"].signer == "SOLOMONT"  # a redacted line above the name
+    assert sample["05LONDON4981"].signer == "JOHNSON"  # "End of text." / "xxxxx" / "Johnson"
     assert sample["04CARACAS2200"].signer == "MCFARLAND"  # NNNN and an archive line follow
     assert parse_one(FIXTURES / "plain-text" / "10CHENGDU30.txt").signer == "BROWN"  # glued: `down."BROWN`
     assert not any(re.search(r"XXX|SIGNATURE", c.signer) for c in sample.values())

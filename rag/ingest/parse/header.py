@@ -83,8 +83,12 @@ def tags(header: str) -> tuple[str, ...]:
             if person not in out:
                 out.append(person)
             continue
-        for t in (t for tok in p.split() for t in _split_glued(tok.strip(".:"))):
-            if t and t not in {"SIPDIS", "TAGS", "TAG"} and t not in out and _CODE.fullmatch(t):
+        words = p.split()
+        if "OVIP" in words[:-2] and _person(words[words.index("OVIP") + 1], words[words.index("OVIP") + 2]):
+            k = words.index("OVIP")  # "OVIP CLINTON HILLARY PREL": the visitor's name follows the code
+            words[k + 1 : k + 3] = [f"{words[k + 1]}, {words[k + 2]}"]
+        for t in (t for tok in words for t in ([tok] if "," in tok else _split_glued(tok.strip(".:")))):
+            if t and t not in {"SIPDIS", "TAGS", "TAG"} and t not in out and (_CODE.fullmatch(t) or "," in t):
                 out.append(t)
         i += 1
     return tuple(out)
@@ -95,6 +99,7 @@ def subject(header: str) -> str:
     s = _field(header, "SUBJECT|SUBJ")
     s = re.sub(r"\bSIPDIS\b", "", s)
     s = re.sub(r"^\(\s*(?:[UCS]|SBU|TS|LOU|C/NF|S/NF|U/FOUO)(?:\s*/\s*[A-Z]+)?\s*\)\s*", "", s, flags=re.I)
+    s = re.sub(r"\s*\((?:[UCS]|SBU|C/NF|S/NF)\)$", "", s, flags=re.I)  # a marking at the end: "... dio (s)"
     s = re.sub(r"\s*\\\s*", " ", s)  # line-end artefacts " \"
     return re.sub(r"\s+", " ", s).strip(" .")
 

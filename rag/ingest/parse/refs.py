@@ -20,7 +20,8 @@ _LABEL = re.compile(
 )
 # what ends the field: another header label, a paragraph, a blank line
 _END = re.compile(
-    r"\n[ \t]*\n|\n(?=[ \t]*REF(?:TEL)?S?\b)|(?:^|(?<=\s))(?:Classified[ \t]+By|CLASSIFIED[ \t]+BY|Derived[ \t]+from|"
+    r"\n[ \t]*\n(?![ \t]*\d{1,7}[ \t]*\n)|\n(?=[ \t]*REF(?:TEL)?S?\b)|"
+    r"(?:^|(?<=\s))(?:Classified[ \t]+By|CLASSIFIED[ \t]+BY|Derived[ \t]+from|"
     r"E\.[ \t]?O\.[ \t]?\d|EO[ \t]+\d{5}|TAGS?\b[ \t]*:?|(?i:sensitive[ \t]+but[ \t]+unclassified)|SUBJECT[ \t]*:|"
     r"SUBJ[ \t]*:|SUMMARY\b|Summary[ \t]*:|BEGIN[ \t]+SUMMARY|"
     r"(?:¶[ \t]*)?1\.[ \t]+(?:\(|[A-Z])|¶[ \t]*\d|(?<=\n)[ \t]*\((?:U|C|S|SBU|LOU)\)[ \t]+[A-Z])",

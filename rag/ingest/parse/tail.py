@@ -124,7 +124,7 @@ def signer_lines(tail: str) -> str:
     if not names or i <= 0 and not lines[0]:
         return ""
     before = lines[i] if i >= 0 else ""
-    redacted = re.fullmatch(r"X{4,}", before)  # a redacted drafter's line above the signer
+    redacted = re.fullmatch(r"[Xx]{4,}", before)  # a redacted drafter's line above the signer
     if _name_parts(before) or before and not redacted and not re.search(r"[.!?)\"'\u201d:]$", before):
         return ""
     return ", ".join(n.upper() if n.isupper() or len(n.split()) == 1 else n for n in names)
