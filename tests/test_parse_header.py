@@ -273,6 +273,9 @@ def test_signer_past_trailing_lines(sample: dict[str, Cable]) -> None:
     assert sample["07PARIS186"].signer == "STAPLETON"  # the site line stands between text and name
     assert sample["10MADRID87"].signer == "SOLOMONT"  # a redacted line above the name
     assert sample["05LONDON4981"].signer == "JOHNSON"  # "End of text." / "xxxxx" / "Johnson"
+    assert sample["08LONDON1176"].signer == "TUTTLE"  # on the site line, after the URL
+    assert sample["06PARIS7755"].signer == "STAPLETON"  # after a URL broken by a space ("index.c fm")
+    assert sample["09TELAVIV1688"].signer == "CUNNINGHAM"  # under a "*****" rule
     assert sample["04CARACAS2200"].signer == "MCFARLAND"  # NNNN and an archive line follow
     assert parse_one(FIXTURES / "plain-text" / "10CHENGDU30.txt").signer == "BROWN"  # glued: `down."BROWN`
     assert not any(re.search(r"XXX|SIGNATURE", c.signer) for c in sample.values())

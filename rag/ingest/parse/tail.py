@@ -9,12 +9,16 @@ import re
 
 # "Visit Ankara's Classified Web Site at http://www.intelink.s \n gov.gov/wiki/Portal:Turkey", wherever it stands in
 # the last paragraph (after a "****" rule, after "(U)"), with up to two lines of its URLs
-_URL = r"(?:https?://|www\.)\S*(?:[ \t]+(?:[a-z0-9._:/\-]\S*|\S*(?:\.gov|/|Portal:)\S*)(?=[ \t\n]|$))*"
+_URL = (  # a URL, with the pieces a line wrap or a space left of it ("intelink.s gov.gov", "index.c fm")
+    r"(?:https?://|www\.)\S*(?:[ \t]+(?:(?-i:[a-z0-9._:/\-])\S*|[A-Za-z]{1,3}(?=[ \t]*(?:\n|$))|"
+    r"\S*(?:\.gov|/|Portal:)\S*)(?=[ \t\n]|$))*"
+)
 SITE_LINE = re.compile(
     r"(?:\*{5,}[ \t*]*)?[\"“]?(?:Please[ \t]+)?visit[ \t]+[^\n]{0,80}?classified[ \t]*web[ \t]*-?[ \t]*site\b"
     rf"(?:[^\n]*?{_URL}[\"”]?|[^\n]*)"
-    rf"(?:[ \t]*\n[ \t]*(?:[^\n]*?{_URL}|\S*(?:\.gov|sgov|Portal:)\S*)[\"”]?){{0,2}}"
-    r"(?:\n[ \t]*\*{5,}[ \t*]*(?=\n|$))?",
+    r"(?:[ \t]*\n[ \t]*(?=[^\n]*(?:https?://|www\.|\.gov|sgov|Portal:))"
+    r"[^\n]*?(?=(?:[ \t]+(?-i:[A-Z][A-Z'\-]{2,}))?[ \t]*(?:\n|\Z))){0,2}"
+    r"(?:[ \t]*\n[ \t]*\*{5,}[ \t*]*(?=\n|$))?",
     re.I,
 )
 # lines that close a telegram after its text
@@ -124,7 +128,7 @@ def signer_lines(tail: str) -> str:
     if not names or i <= 0 and not lines[0]:
         return ""
     before = lines[i] if i >= 0 else ""
-    redacted = re.fullmatch(r"[Xx]{4,}", before)  # a redacted drafter's line above the signer
+    redacted = re.fullmatch(r"[Xx]{4,}|[-*=_ ]{3,}", before)  # a redacted drafter's line, or a rule, above it
     if _name_parts(before) or before and not redacted and not re.search(r"[.!?)\"'\u201d:]$", before):
         return ""
     return ", ".join(n.upper() if n.isupper() or len(n.split()) == 1 else n for n in names)
