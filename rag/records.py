@@ -29,6 +29,23 @@ class Paragraph:
         return ParagraphRef(self.cable_id, self.label)
 
 
+REFERENCE_KINDS = ("cable", "e-mail", "telcon", "memo", "report", "other")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One item of a cable's REF line: `A. 07 MOSCOW 123` is a cable (`cable_id` 07MOSCOW123); e-mails, telcons,
+    memos, reports and anything else are kept with their kind and no invented ID."""
+
+    letter: str  # "A", "B"... as the cable letters it; "" for an unlettered reference
+    kind: str  # one of REFERENCE_KINDS
+    cable_id: str = ""  # canonical cable ID when kind == "cable" and the item names one ("" if redacted)
+    text: str = ""  # the item as written, e.g. "05 ABU DHABI 3243" or "LEE-GOLDSTEIN EMAIL 05/11/07"
+
+    def __str__(self) -> str:
+        return self.cable_id or self.text
+
+
 @dataclass(frozen=True)
 class CableMeta:
     """What filters, prompts and lists need of a cable without its paragraphs."""
@@ -51,7 +68,7 @@ class Cable:
     classification: str = ""
     subject: str = ""
     tags: tuple[str, ...] = ()
-    refs: tuple[str, ...] = ()
+    refs: tuple[Reference, ...] = ()
     classified_by: str = ""
     signer: str = ""
     caveats: tuple[str, ...] = ()
@@ -59,6 +76,12 @@ class Cable:
     fmt: str = ""  # html | text | csv
     numbered: bool = True  # False when paragraphs fell back to blank-line blocks
     partial: bool = False  # WikiLeaks "partial extract" record
+    dropped_chars: int = 0  # letters and digits of the telegram text left out as boilerplate (page breaks, SIPDIS...)
+
+    @property
+    def referenced_ids(self) -> tuple[str, ...]:
+        """The canonical IDs of the cables this cable references, in REF order, without repeats."""
+        return tuple(dict.fromkeys(r.cable_id for r in self.refs if r.cable_id))
 
     @property
     def year(self) -> int | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import IndexCorruptError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: cables.refs holds Reference records as JSON
 
 
 @dataclass(frozen=True)

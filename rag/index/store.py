@@ -6,12 +6,13 @@ Row numbers of the `passages` table are the FAISS and BM25 row numbers.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..ids import ParagraphRef
-from ..records import Cable, CableMeta, Paragraph, Passage
+from ..records import Cable, CableMeta, Paragraph, Passage, Reference
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cables (
@@ -64,7 +65,7 @@ class Store:
                 c.classification,
                 c.subject,
                 " ".join(c.tags),
-                " ".join(c.refs),
+                json.dumps([[r.letter, r.kind, r.cable_id, r.text] for r in c.refs], ensure_ascii=False),
                 c.classified_by,
                 c.signer,
                 " ".join(c.caveats),
@@ -118,7 +119,7 @@ class Store:
             classification,
             subject,
             tuple(tags.split()),
-            tuple(refs.split()),
+            tuple(Reference(*item) for item in json.loads(refs or "[]")),
             classified_by,
             signer,
             tuple(caveats.split()),

@@ -51,11 +51,13 @@ class IngestReport:
     reused: int = 0
     seconds: float = 0.0
     version: str = ""
+    dropped_chars: int = 0  # letters and digits the parser left out as boilerplate, over the cables parsed
 
     def summary(self) -> str:
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, failed {self.failed}; "
-            f"{self.passages} passages ({self.embedded} embedded, {self.reused} reused) in {self.seconds:.1f}s"
+            f"{self.passages} passages ({self.embedded} embedded, {self.reused} reused) in {self.seconds:.1f}s; "
+            f"{self.dropped_chars} characters dropped as boilerplate (page breaks, SIPDIS, site trailers)"
         )
 
 
@@ -164,7 +166,7 @@ def _store_cables(
 ) -> tuple[IngestReport, set[str]]:
     """Parse every source; store new and changed cables. Returns the counts and the IDs that changed."""
     known = store.fingerprints()
-    added = updated = unchanged = 0
+    added = updated = unchanged = dropped = 0
     errors: list[ParseError] = []
     changed: set[str] = set()
     for r in iter_cables(paths, max_bytes=settings.max_cable_mb << 20):
@@ -173,7 +175,7 @@ def _store_cables(
             if on_error:
                 on_error(r)
             continue
-        fp = cable_fingerprint(r)
+        fp, dropped = cable_fingerprint(r), dropped + r.dropped_chars
         old = known.get(r.id)
         if old == fp:
             unchanged += 1
@@ -186,7 +188,7 @@ def _store_cables(
         changed.add(r.id)
         store.put_cable(r)
     store.commit()
-    return IngestReport(added, updated, unchanged, len(errors), tuple(errors)), changed
+    return IngestReport(added, updated, unchanged, len(errors), tuple(errors), dropped_chars=dropped), changed
 
 
 def _passage_rows(

@@ -32,7 +32,8 @@ def header_text(cable: Cable, para: Paragraph) -> str:
     if cable.classified_by:
         lines.append(f"Classified by: {cable.classified_by}")
     if cable.refs:
-        lines.append(f"References: {', '.join(cable.refs)}.")
+        refs = (f"{r.letter}. {r}" if r.letter else str(r) for r in cable.refs)
+        lines.append(f"References: {'; '.join(refs)}.")
     if cable.signer:
         lines.append(f"Signed: {cable.signer}.")
     return " ".join(lines) + ("\n" + para.text if para.text else "")

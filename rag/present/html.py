@@ -4,6 +4,7 @@ Everything from a cable or a model is escaped: it is data."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from types import MappingProxyType
 
@@ -48,8 +49,53 @@ def answer_html(a: Answer) -> str:
     return " ".join(parts)
 
 
+# where the telegram proper starts after a routing block (VZCZC... RUEH...) in the header paragraph
+_AFTER_ROUTING = re.compile(
+    r"\b(?:C ?O ?N ?F ?I ?D ?E ?N ?T ?I ?A ?L|S ?E ?C ?R ?E ?T|U ?N ?C ?L ?A ?S ?S ?I ?F ?I ?E ?D|UNCLAS|"
+    r"LIMITED OFFICIAL USE)\b(?!//)|\b(?:E\.O\.|TAGS|SUBJECT)\b",
+    re.I,
+)
+
+
+def _split_routing(header: str) -> tuple[str, str]:
+    """(routing block, rest) of the header paragraph; the routing block is empty when there is none."""
+    start = header.find("VZCZC")
+    if start < 0:
+        return "", header
+    m = _AFTER_ROUTING.search(header, start)
+    cut = m.start() if m else len(header)
+    return header[:cut].strip(), header[cut:].strip()
+
+
+def _reference_html(cable: Cable) -> str:
+    items = []
+    for r in cable.refs:
+        letter = f"{esc(r.letter)}. " if r.letter else ""
+        kind = "" if r.kind == "cable" else f' <span class="ref-kind">({esc(r.kind)})</span>'
+        items.append(f"{letter}{esc(str(r))}{kind}")
+    return "; ".join(items)
+
+
+def _header_html(cable: Cable, text: str) -> str:
+    """The header paragraph: the fields it states, labelled, and the telegram header as sent folded away, with
+    its routing block folded apart."""
+    fields = [
+        ("Subject", esc(cable.subject)),
+        ("TAGS", esc(" ".join(cable.tags))),
+        ("REF", _reference_html(cable)),
+        ("Classified by", esc(cable.classified_by)),
+        ("Handling", esc(" ".join(cable.caveats))),
+    ]
+    lines = "".join(f'<div class="hfield"><b>{k}:</b> {v}</div>' for k, v in fields if v)
+    routing, rest = _split_routing(text)
+    fold = f'<details class="routing"><summary>routing</summary>{esc(routing)}</details>' if routing else ""
+    raw = f'<details class="raw-header"><summary>header as sent</summary>{fold}{esc(rest)}</details>'
+    return lines + raw
+
+
 def cable_html(cable: Cable, highlight: ParagraphRef | None = None) -> str:
-    """The cable's metadata and paragraphs; the cited one highlighted (class `cited`) with its marking."""
+    """The cable's metadata and paragraphs; the cited one highlighted (class `cited`) with its marking; the header
+    paragraph as labelled fields with the raw header (and its routing block) folded away."""
     rows = [
         ("ID", cable.id),
         ("Date", cable.created),
@@ -62,15 +108,18 @@ def cable_html(cable: Cable, highlight: ParagraphRef | None = None) -> str:
         ("Classified by", cable.classified_by),
     ]
     meta = "".join(f"<tr><th>{k}</th><td>{esc(v)}</td></tr>" for k, v in rows if v)
+    if cable.refs:
+        meta += f"<tr><th>References</th><td>{_reference_html(cable)}</td></tr>"
     paras = []
     for p in cable.paragraphs:
         cited = highlight == p.ref
         mark = f'<span class="marking">({esc(p.marking)})</span> ' if p.marking else ""
         head = f'<div class="heading">{esc(p.heading)}</div>' if p.heading else ""
         label = "header" if p.num == 0 else f"¶{esc(p.label)}"
+        body = _header_html(cable, p.text) if p.num == 0 else esc(p.text)
         paras.append(
             f'{head}<div class="para{" cited" if cited else ""}" id="para-{esc(p.label)}" data-pid="{esc(str(p.ref))}">'
-            f'<span class="plabel">{label}</span> {mark}{esc(p.text)}</div>'
+            f'<span class="plabel">{label}</span> {mark}{body}</div>'
         )
     return f'<div class="cable"><table class="meta">{meta}</table>{"".join(paras)}</div>'
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ingest.build import IngestReport
-from ..records import Answer, Cable, CitationRef, CitationReport, Hit, SentenceCheck, Timing
+from ..records import Answer, Cable, CitationRef, CitationReport, Hit, Reference, SentenceCheck, Timing
 from .text import answer_text
 
 
@@ -65,6 +65,11 @@ def answer_json(a: Answer, item_id: str | None = None) -> dict[str, Any]:
     return {"id": item_id, **out} if item_id is not None else out
 
 
+def reference_json(r: Reference) -> dict[str, Any]:
+    """One REF item: `cable_id` is the canonical ID for a cable reference (null for other kinds or a redacted one)."""
+    return {"letter": r.letter or None, "kind": r.kind, "cable_id": r.cable_id or None, "text": r.text}
+
+
 def cable_json(c: Cable) -> dict[str, Any]:
     """The `cables parse --json` object."""
     return {
@@ -75,13 +80,14 @@ def cable_json(c: Cable) -> dict[str, Any]:
         "classification": c.classification,
         "subject": c.subject,
         "tags": list(c.tags),
-        "refs": list(c.refs),
+        "refs": [reference_json(r) for r in c.refs],
         "classified_by": c.classified_by,
         "signer": c.signer,
         "caveats": list(c.caveats),
         "source": c.source,
         "numbered": c.numbered,
         "partial": c.partial,
+        "dropped_chars": c.dropped_chars,
         "paragraphs": [
             {"num": p.num, "label": p.label, "marking": p.marking, "heading": p.heading, "text": p.text}
             for p in c.paragraphs
@@ -99,4 +105,5 @@ def ingest_json(r: IngestReport) -> dict[str, Any]:
         "embedded": r.embedded,
         "seconds": round(r.seconds, 2),
         "version": r.version,
+        "dropped_chars": r.dropped_chars,
     }

@@ -16,7 +16,16 @@ from .words import is_word
 MARKER = re.compile(r"^[ \t]*¶[ \t]*(\d{1,4})\.", re.M)
 LETTER_MARKER = re.compile(r"¶[ \t]*(?=[A-Za-z]{1,2}\.)")
 PLAIN_MARKER = re.compile(r"^([ \t]*)(\d{1,3})\.(?=[ \t])", re.M)
-MARKING = re.compile(r"^\s*\(\s*([A-Z][A-Z/\- ]{0,14}?)\s*\)\s*")
+# "(C)", "(S/NF)", "(SBU)", "(C/REL Germany)", and lower-case "(u)" as some posts type them
+MARKING = re.compile(
+    r"^\s*\(\s*((?:[UCS]|SBU|TS|LOU)[ \t]*/[ \t]*[A-Za-z][A-Za-z/\- ]{0,20}?|[A-Z][A-Z/\- ]{0,14}?|[ucs]|sbu)\s*\)\s*"
+)
+# the classification line that opens a telegram, at a line start, in any case and letter spacing ("S e c r e t")
+LINE_BANNER = re.compile(
+    r"^[ \t]*(?:C ?O ?N ?F ?I ?D ?E ?N ?T ?I ?A ?L|S ?E ?C ?R ?E ?T|U ?N ?C ?L ?A ?S ?S ?I ?F ?I ?E ?D|UNCLAS|"
+    r"LIMITED OFFICIAL USE)\b",
+    re.M | re.I,
+)
 BANNER = re.compile(
     r"(C O N F I D E N T I A L|S E C R E T|U N C L A S S I F I E D|UNCLAS\b|UNCLASSIFIED\b|"
     r"CONFIDENTIAL\b|SECRET\b|LIMITED OFFICIAL USE\b)"
@@ -29,6 +38,13 @@ PAGE_BREAK = re.compile(
 OLD_PAGE_BREAK = re.compile(
     r"[ \t]*(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)?[ \t]*\n?"
     r"^PAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .]{1,30}?[ \t]+\d{3,6}[ \t]+\d{2}[ \t]+OF[ \t]+\d{2}[ \t]+\d{6}Z[ \t]*",
+    re.M,
+)
+STRAY_MARK = re.compile(r"¶[ \t]*(?=\d)")
+# the page head of older telegrams, as it leaks into header fields: "SECRET PAGE 02 ROME 00000478 001.2 OF 002"
+PAGE_HEAD = re.compile(
+    r"^[ \t]*(?:(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)[ \t]+)?"
+    r"PAGE[ \t]+\d{2,3}[ \t]+[A-Z].*\n?",
     re.M,
 )
 SIPDIS = re.compile(r"(?<![A-Za-z])SIPDIS(?![A-Za-z])")
@@ -53,8 +69,12 @@ def add_plain_markers(text: str) -> str:
     return PLAIN_MARKER.sub(lambda m: f"{m.group(1)}¶{m.group(2)}.", text)
 
 
+_CROSS_REF = re.compile(r"\b(?:para(?:graph)?s?|refs?|reftel|see|in|and)[ \t]*\n\s*$", re.I)
+
+
 def accepted_markers(text: str) -> list[re.Match[str]]:
-    """The cable's own numbering among the candidate markers: drop years, resolution numbers and jumps."""
+    """The cable's own numbering among the candidate markers: drop years, resolution numbers and jumps, and a
+    number going back that only continues a cross-reference ("please see paragraph / 3.")."""
     cands = list(MARKER.finditer(text))
     out: list[re.Match[str]] = []
     last = 0
@@ -62,12 +82,19 @@ def accepted_markers(text: str) -> list[re.Match[str]]:
         n = int(m.group(1))
         if n < 1 or n > MAX_NUM:
             continue
+        if n <= last and _CROSS_REF.search(text, max(0, m.start() - 40), m.start()):
+            continue
         confirmed = i + 1 < len(cands) and int(cands[i + 1].group(1)) == n + 1
         if n > last + MAX_JUMP and not (not out and confirmed):
             continue
         out.append(m)
         last = n
     return out
+
+
+def drop_page_lines(header: str) -> str:
+    """Header text without its page-break and page-head lines (whole lines, so a field runs on across them)."""
+    return PAGE_HEAD.sub("", re.sub(PAGE_BREAK.pattern + r"\n?", "", remove_page_breaks(header), flags=re.M))
 
 
 def remove_page_breaks(text: str) -> str:
@@ -128,6 +155,7 @@ def _trailing_heading(lines: list[str]) -> tuple[list[str], str]:
 def clean_block(raw: str) -> tuple[str, str]:
     """Raw paragraph block -> (clean text, heading that followed it)."""
     raw = SIPDIS.sub("", remove_page_breaks(raw))
+    raw = STRAY_MARK.sub("", raw)  # a viewer anchor on a number that is not a paragraph ("paragraph ¶3.")
     lines, heading = _trailing_heading(raw.split("\n"))
     text = join_lines("\n".join(lines))
     return (text, heading) if text else (join_lines(raw), "")
@@ -147,7 +175,7 @@ def split_body(cable_id: str, text: str) -> SplitBody:
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
         block = text[m.end() : end]
         mk = MARKING.match(block)
-        marking = SPACE.sub("", mk.group(1)) if mk else ""
+        marking = SPACE.sub("", mk.group(1)).upper() if mk else ""
         if mk:
             block = block[mk.end() :]
         body, next_heading = clean_block(block)
