@@ -56,7 +56,7 @@ def metadata_answer(question: str, cable: Cable) -> MetadataAnswer | None:
             continue
         value = getattr(cable, field)
         if isinstance(value, tuple):
-            value = " ".join(value)
+            value = " ".join(map(str, value))
         if not value:
             return None
         value = str(value).strip().rstrip(".")
