@@ -26,6 +26,9 @@ class Settings:
     embedder: str = "minilm"
     embed_backend: str = "auto"  # auto | torch | onnx
     embed_batch: int = 16
+    embed_device: str = "auto"  # torch backend: auto (cuda when present) | cpu | cuda
+    embed_batch_gpu: int = 1024  # device batch on a GPU (fp16, sorted by length)
+    embed_workers: int = 0  # tokenising threads feeding the GPU (0: up to 8)
     dense_index: str = "auto"  # auto (a segment of more than exact_limit passages gets IVF-SQ8) | flat | ivf
     exact_limit: int = 200_000
     ivf_recall_target: float = 0.95  # nprobe is the smallest reaching this recall@10 against exact search

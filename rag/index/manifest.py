@@ -203,8 +203,12 @@ def all_versions(root: Path) -> list[Path]:
 
 
 def libraries() -> dict[str, str]:
-    out = {"cables": __version__, "python": sys.version.split()[0]}
-    for mod in ("faiss", "numpy", "onnxruntime", "sentence_transformers", "torch"):
+    import faiss  # the index format's own libraries, always recorded
+    import numpy
+
+    out = {"cables": __version__, "python": sys.version.split()[0], "faiss": faiss.__version__}
+    out["numpy"] = numpy.__version__
+    for mod in ("onnxruntime", "sentence_transformers", "torch"):
         m = sys.modules.get(mod)
         if m is not None:
             out[mod] = str(getattr(m, "__version__", "?"))
