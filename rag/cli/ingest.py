@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..backends.weights import resolve_embedder
 from ..errors import IndexMismatchError
 from ..ingest.build import IngestReport, ingest, merge
 from ..present.json import ingest_json
@@ -19,7 +18,7 @@ def _ingest(args: argparse.Namespace, settings: Settings, rebuild: bool) -> Inge
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.merge:
-        name = merge(settings, resolve_embedder(settings.embedder)[0], progress=not args.quiet)
+        name = merge(settings, progress=not args.quiet)
         err(
             f"merged into one segment -> {settings.index_dir} ({name})"
             if name

@@ -39,13 +39,18 @@ def chunk_files(folder: Path) -> list[tuple[int, Path]]:
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the k highest finite scores, best first (argpartition, then a sort of k)."""
+    """Positions of the k highest finite scores, best first, ties in position order (a partition, then a sort of
+    the candidates: deterministic, so a merged index ranks exactly as its segments did)."""
     k = min(k, len(scores))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    part = part[np.isfinite(scores[part])]
-    return part[np.argsort(-scores[part], kind="stable")]
+    if k < len(scores):
+        kth = -np.partition(-scores, k - 1)[k - 1]
+        cand = np.flatnonzero(scores >= kth)
+    else:
+        cand = np.arange(len(scores))
+    cand = cand[np.isfinite(scores[cand])]
+    return cand[np.lexsort((cand, -scores[cand]))][:k].astype(np.int64)
 
 
 class Vectors:

@@ -149,5 +149,7 @@ def _merge(scores: list[np.ndarray], rows: list[np.ndarray], k: int) -> tuple[np
     if not scores:
         return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
     s, r = np.concatenate(scores), np.concatenate(rows)
-    top = top_k(s, k)
+    keep = np.isfinite(s)
+    s, r = s[keep], r[keep]
+    top = np.lexsort((r, -s))[:k]  # ties in global row order, as one segment would rank them
     return s[top], r[top]
