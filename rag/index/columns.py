@@ -22,12 +22,18 @@ FILES = ("row_cable", "cable_rowid", "cable_created", "cable_origin", "cable_cla
 class FilterLike(Protocol):
     """What a filter asks for (rag.retrieve.query.Filters has these fields)."""
 
-    origins: tuple[str, ...]
-    date_from: str
-    date_to: str
-    classifications: tuple[str, ...]
-    tags: tuple[str, ...]
-    cable_ids: tuple[str, ...]
+    @property
+    def origins(self) -> tuple[str, ...]: ...
+    @property
+    def date_from(self) -> str: ...
+    @property
+    def date_to(self) -> str: ...
+    @property
+    def classifications(self) -> tuple[str, ...]: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def cable_ids(self) -> tuple[str, ...]: ...
 
 
 def build_columns(store: Store, folder: Path) -> None:
@@ -46,7 +52,7 @@ def build_columns(store: Store, folder: Path) -> None:
             tag_owner.append(i)
             tag_code.append(vocab["tags"].setdefault(t, len(vocab["tags"])))
     row_cable = np.fromiter((index[c] for c in store.passage_cables()), dtype=np.int32)
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "row_cable": row_cable,
         "cable_rowid": np.array(rowid, dtype=np.int64),
         "cable_created": np.array(created, dtype="S16"),
@@ -75,7 +81,7 @@ class Columns:
 
     @classmethod
     def load(cls, folder: Path) -> Columns:
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in FILES}
+        arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in FILES}
         vocab = json.loads((folder / "vocab.json").read_text())
         return cls(**arrays, origins=tuple(vocab["origins"]), classifications=tuple(vocab["classifications"]),
                    tags=tuple(vocab["tags"]))  # fmt: skip

@@ -60,16 +60,24 @@ class Vectors:
         self.dim = dim
         self.starts: list[int] = []
         self.chunks: list[np.ndarray] = []
+        self.paths: list[Path] = []
         for start, path in chunk_files(folder):
             if start >= n:
                 break
-            arr = np.load(path, mmap_mode="r")
+            arr = np.asarray(np.load(path, mmap_mode="r"))  # a plain view: BLAS on np.memmap is several times slower
             self.starts.append(start)
             self.chunks.append(arr[: n - start])
+            self.paths.append(path)
         self.n = sum(len(c) for c in self.chunks)
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         return iter(zip(self.starts, self.chunks, strict=True))
+
+    def read(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Chunk by chunk, each read into memory and released after use: a full pass (building an IVF index,
+        exact neighbours) keeps one chunk resident, where the memory maps would end up holding every page."""
+        for start, c, path in zip(self.starts, self.chunks, self.paths, strict=True):
+            yield start, np.load(path)[: len(c)]
 
     def scores(self, q: np.ndarray) -> np.ndarray:
         out = np.empty(self.n, dtype=np.float32)
@@ -100,8 +108,8 @@ def build_ivf(vectors: Vectors, seed: int = 0) -> Any:
     sample = np.sort(rng.choice(vectors.n, size=min(vectors.n, nlist * 50), replace=False))
     index = faiss.index_factory(vectors.dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
     index.train(vectors.gather(sample))
-    for _, c in vectors:
-        index.add(np.ascontiguousarray(c))
+    for _, c in vectors.read():
+        index.add(c)
     return index
 
 
@@ -109,8 +117,8 @@ def exact_neighbours(vectors: Vectors, queries: np.ndarray, k: int) -> np.ndarra
     """Exact top-k rows for each query (chunked: memory bounded by one chunk's scores)."""
     best_s = np.full((len(queries), 0), -np.inf, dtype=np.float32)
     best_r = np.zeros((len(queries), 0), dtype=np.int64)
-    for start, c in vectors:
-        s = queries @ np.asarray(c).T
+    for start, c in vectors.read():
+        s = queries @ c.T
         kk = min(k, s.shape[1])
         part = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
         best_s = np.concatenate([best_s, np.take_along_axis(s, part, 1)], axis=1)
@@ -178,6 +186,7 @@ class DenseSegment:
     def _ivf_search(self, q: np.ndarray, k: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         import faiss
 
+        assert self.ivf is not None
         params = faiss.SearchParametersIVF()
         nprobe = self.nprobe
         bits = None

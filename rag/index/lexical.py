@@ -124,16 +124,16 @@ class _Terms(Sequence[str]):
     def __len__(self) -> int:
         return len(self.off) - 1
 
-    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
         return bytes(self.blob[self.off[i] : self.off[i + 1]]).decode()
 
 
 class LexicalSegment:
     def __init__(self, folder: Path) -> None:
-        self.indptr = np.load(folder / "indptr.npy", mmap_mode="r")
-        self.docs = np.load(folder / "docs.npy", mmap_mode="r")
-        self.tf = np.load(folder / "tf.npy", mmap_mode="r")
-        self.doclen = np.load(folder / "doclen.npy", mmap_mode="r")
+        self.indptr = np.asarray(np.load(folder / "indptr.npy", mmap_mode="r"))  # plain views of the maps
+        self.docs = np.asarray(np.load(folder / "docs.npy", mmap_mode="r"))
+        self.tf = np.asarray(np.load(folder / "tf.npy", mmap_mode="r"))
+        self.doclen = np.asarray(np.load(folder / "doclen.npy", mmap_mode="r"))
         path = folder / "terms.bin"
         blob = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else np.zeros(0, dtype=np.uint8)
         self.terms = _Terms(blob, np.load(folder / "term_off.npy", mmap_mode="r"))

@@ -78,9 +78,10 @@ class Store:
     def put_cable(self, c: Cable) -> None:
         self.db.execute("DELETE FROM paragraphs WHERE cable_id=?", (c.id,))
         self.db.execute("DELETE FROM cables WHERE id=?", (c.id,))
-        values = (c.id, c.created, c.released, c.origin, c.classification, c.subject, " ".join(c.tags))
-        values += (_refs_text(c.refs), c.classified_by, c.signer, " ".join(c.caveats), c.source, c.fmt)
-        values += (int(c.numbered), int(c.partial), cable_fingerprint(c))
+        values: list[str | int] = [c.id, c.created, c.released, c.origin, c.classification, c.subject]
+        values += [" ".join(c.tags)]
+        values += [_refs_text(c.refs), c.classified_by, c.signer, " ".join(c.caveats), c.source, c.fmt]
+        values += [int(c.numbered), int(c.partial), cable_fingerprint(c)]
         self.db.execute(f"INSERT INTO cables ({_CABLE_COLS}, fingerprint) VALUES ({','.join('?' * 16)})", values)
         self.db.executemany(
             "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?)",
@@ -127,7 +128,10 @@ class Store:
     def cable_meta(self, cable_id: str) -> CableMeta | None:
         q = "SELECT id, created, origin, classification, subject, tags FROM cables WHERE id=?"
         row = self.db.execute(q, (cable_id,)).fetchone()
-        return CableMeta(*row[:5], tuple(row[5].split())) if row else None
+        if row is None:
+            return None
+        cid, created, origin, classification, subject, tags = row
+        return CableMeta(cid, created, origin, classification, subject, tuple(tags.split()))
 
     def rowids(self, cable_ids: Sequence[str]) -> list[int]:
         marks = ",".join("?" * len(cable_ids))

@@ -86,7 +86,7 @@ class Stores:
         return self.manifest.cable_count
 
 
-class _LiveValues(ValuesView):  # type: ignore[type-arg]
+class _LiveValues(ValuesView):
     def __iter__(self) -> Iterator[CableMeta]:
         for seg in self._mapping.segments:  # type: ignore[attr-defined]
             yield from _live_cables(seg)
@@ -113,7 +113,7 @@ class CableMetaView(Mapping[str, CableMeta]):
     def __len__(self) -> int:
         return self.count
 
-    def values(self) -> _LiveValues:  # type: ignore[override]
+    def values(self) -> _LiveValues:
         return _LiveValues(self)
 
 

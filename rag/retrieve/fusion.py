@@ -11,7 +11,7 @@ import numpy as np
 
 from ..backends.embedder import Embedder, embed_query
 from ..index.reader import Index
-from ..records import Hit
+from ..records import Hit, Passage
 from ..settings import Settings
 from ..text.jargon import contract_phrases, expand_terms
 from ..text.words import tokenize
@@ -82,19 +82,24 @@ class Retriever:
         ]
         forced = self._forced(q) if named else []
         order = [*forced, *order]
-        passages = self.index.store.passages(order)
         cap = self.settings.per_cable_cap if not named else k
         seen: set[str] = set()
         per_cable: dict[str, int] = {}
         picked: list[int] = []
-        for row in order:
-            p = passages[row]
-            key = str(p.ref)
-            if key in seen or per_cable.get(p.cable_id, 0) >= cap:
-                continue
-            seen.add(key)
-            per_cable[p.cable_id] = per_cable.get(p.cable_id, 0) + 1
-            picked.append(row)
+        passages: dict[int, Passage] = {}
+        for start in range(0, len(order), 4 * k):  # fetched a few at a time: most questions need the first batch
+            batch = order[start : start + 4 * k]
+            passages.update(self.index.store.passages(batch))
+            for row in batch:
+                p = passages[row]
+                key = str(p.ref)
+                if key in seen or per_cable.get(p.cable_id, 0) >= cap:
+                    continue
+                seen.add(key)
+                per_cable[p.cable_id] = per_cable.get(p.cable_id, 0) + 1
+                picked.append(row)
+                if len(picked) >= k:
+                    break
             if len(picked) >= k:
                 break
         rows = np.array(picked, dtype=np.int64)
