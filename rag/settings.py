@@ -57,11 +57,8 @@ class Settings:
     fusion_pool: int = 200  # candidates taken from each ranking before fusion
     score_floor: float = 0.0
     dense_floor: float = 0.28  # below this best cosine nothing retrieved is about the question: abstain
-    # relevance decision (rag/retrieve/relevance.py): how far the best score stands out of the question's own tail
-    relevance_ref_rank: int = 10
-    relevance_tail_rank: int = 100
-    relevance_min_dense: float = 0.0
-    relevance_min_bm25: float = 0.0
+    # relevance decision (rag/retrieve/relevance.py): beat what off-topic probe questions score on this index
+    relevance_probe_quantile: float = 1.0  # 1.0: the best probe score is the floor
     # prompt
     prompt_passages: int = 3
     prompt_token_budget: int = 480  # passage tokens in the prompt: prefill dominates time to first token

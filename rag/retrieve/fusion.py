@@ -16,7 +16,7 @@ from ..settings import Settings
 from ..text.jargon import contract_phrases, expand_terms
 from ..text.words import tokenize
 from .query import Filters, Query, analyze
-from .relevance import decide
+from .relevance import Floors, decide, probe_floors
 
 _NONE = (np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
 
@@ -39,6 +39,16 @@ class Retriever:
         self.settings = settings
         self.mode = mode
         self.origins = frozenset(index.origins())
+        self._floors: Floors | None = None
+
+    @property
+    def floors(self) -> Floors:
+        """What questions about nothing in the index score on it (computed once per index version)."""
+        if self._floors is None:
+            emb = self.embedder if self.mode != "bm25" else None
+            tokens = self._tokens if self.mode != "dense" else None
+            self._floors = probe_floors(self.index, emb, tokens, self.settings.relevance_probe_quantile)
+        return self._floors
 
     def search(self, text: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         k = k or self.settings.k
@@ -63,12 +73,10 @@ class Retriever:
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         top_dense = float(d_scores[0]) if len(d_scores) else 0.0
         hits = self._collect(fused, qv, bm25, q, k, bool(known_ids))
-        decision = decide(d_scores, b_scores, s, named=bool(known_ids), dense_share=self._dense_share())
-        return Retrieval(q, tuple(hits), top_dense, decision.relevant, decision.statistic)
-
-    def _dense_share(self) -> float:
-        m = self.index.manifest
-        return m.embedded / m.passage_count if self.mode != "bm25" and m.passage_count else 0.0
+        top_bm25 = float(b_scores[0]) if len(b_scores) else None
+        floors = self.floors if not (known_ids or f) else Floors(None, None)
+        decision = decide(top_dense if len(d_scores) else None, top_bm25, floors, bool(known_ids), bool(f))
+        return Retrieval(q, tuple(hits), top_dense, decision.relevant, decision.margin)
 
     def _tokens(self, text: str) -> list[str]:
         words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
