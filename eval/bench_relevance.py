@@ -53,8 +53,9 @@ def run(index_dir: str, items: list[dict], settings: Settings, emb: object, labe
         rows.append({**it, "relevant_decision": res.relevant, "old_keep": old_keep, "margin": res.relevance})
     rel = [x for x in rows if x["relevant"]]
     kinds = sorted({x["kind"] for x in rows if not x["relevant"]})
-    out = {"passages": idx.manifest.passage_count, "floors": r.floors.__dict__,
-           "kept": rate([x["relevant_decision"] for x in rel]), "old_kept": rate([x["old_keep"] for x in rel])}  # fmt: skip
+    out = {"passages": idx.manifest.passage_count, "floors": r.floors.__dict__}
+    out["kept"] = rate([x["relevant_decision"] for x in rel])
+    out["old_kept"] = rate([x["old_keep"] for x in rel])
     for k in kinds:
         neg = [x for x in rows if not x["relevant"] and x["kind"] == k]
         out[f"rejected {k}"] = rate([not x["relevant_decision"] for x in neg])
