@@ -153,6 +153,7 @@ end = time.time() + {seconds}
 while time.time() < end:
     try:
         idx = Index.load(s, expect_embedder=FakeEmbedder.name)
+        assert not idx.note, idx.note  # the live version itself, not a fallback
         m = idx.manifest
         hits = Retriever(idx, FakeEmbedder(), s).search("Saltanov Hamas Moscow").hits
         rows = {{h.ref for h in hits}}
