@@ -16,6 +16,7 @@ from rag.errors import CablesError
 from rag.present.html import EVIDENCE_HEADERS, esc
 from rag.settings import Settings
 from rag.ui.actions import PANEL_HINT, UPLOAD_TYPES, export_files, ingest_uploads, open_cable
+from rag.ui.progress import index_line
 from rag.ui.session import ChatContext, ChatUpdate, Session, chat_step, filters_from
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -79,6 +80,8 @@ def build(ctx: ChatContext) -> Any:
             f"### cables: ask the diplomatic cables\n<small>{esc(idx_note)}. Every claim cites "
             "`CABLE ¶N`; ✔ supported, ◐ partly, ✘ not supported (never cited). Click a citation.</small>"
         )
+        index_status = gr.Markdown(index_line(ctx), elem_id="index-status")
+        gr.Timer(15).tick(lambda: index_line(ctx), None, index_status)  # newer versions while an ingest embeds
         with gr.Row():
             with gr.Column(scale=3):
                 status = gr.Markdown(

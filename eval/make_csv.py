@@ -3,13 +3,17 @@
 Real mode: `python eval/make_csv.py corpus/wikileaks-html.tar.xz -o out.csv --limit 50` re-encodes real
 cable-viewer pages (plain `1.` paragraph numbers, backslash-escaped quotes, multi-line fields).
 Synthetic mode (`--synthetic N`): N new cables whose paragraphs mix sentences drawn from different real
-paragraphs, with new IDs and subjects flagged SYNTHETIC, for scale tests. Nothing it makes is committed.
+paragraphs, with new IDs and subjects flagged SYNTHETIC, for scale tests (the synthetic release: about 6 passages
+per cable, so `--synthetic 170000` gives ~1M passages). `--exclude-gold eval/dev_qa.jsonl` leaves out every
+sentence of the cables a gold file cites, so that distractors cannot carry a gold answer under another ID.
+Deterministic for a given `--seed`. Nothing it makes is committed.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import json
 import random
 import re
 import sys
@@ -76,6 +80,16 @@ def page_fields(page: str) -> tuple[str, str, str, str, str, str] | None:
     return cells[0], csv_date(cells[1]), cells[4], cells[3], header, body
 
 
+def gold_cables(path: str) -> set[str]:
+    """Every cable a gold file cites (its `support` entries)."""
+    out: set[str] = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                out.update(s["cable_id"] for s in json.loads(line).get("support", []))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("archive", help="tar archive of cable-viewer pages (corpus/wikileaks-html.tar.xz)")
@@ -83,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--synthetic", type=int, default=0, help="write N synthetic cables instead")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--exclude-gold", help="gold JSONL: no sentence of the cables it cites goes into synthetic ones")
     args = p.parse_args(argv)
     real = [f for f in (page_fields(pg) for pg in pages(args.archive)) if f]
+    excluded = gold_cables(args.exclude_gold) if args.exclude_gold else set()
     with open(args.out, "w", encoding="utf-8") as out:
         if not args.synthetic:
             for n, (cid, created, origin, classification, header, body) in enumerate(real[: args.limit or None], 1):
@@ -92,7 +108,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         rng = random.Random(args.seed)
         sentences = [
-            s for *_, body in real for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", body)) if 60 < len(s) < 400
+            s
+            for cid, *_, body in real
+            if cid not in excluded
+            for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", body))
+            if 60 < len(s) < 400
         ]
         posts = sorted({f[2] for f in real})
         for n in range(1, args.synthetic + 1):

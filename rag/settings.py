@@ -26,9 +26,16 @@ class Settings:
     embedder: str = "minilm"
     embed_backend: str = "auto"  # auto | torch | onnx
     embed_batch: int = 16
-    dense_index: str = "auto"  # auto (exact up to exact_limit passages, then IVF-SQ8) | flat | ivf
+    embed_device: str = "auto"  # torch backend: auto (cuda when present) | cpu | cuda
+    embed_batch_gpu: int = 1024  # device batch on a GPU (fp16, sorted by length)
+    embed_workers: int = 0  # tokenising threads feeding the GPU (0: up to 8)
+    dense_index: str = "auto"  # auto (a segment of more than exact_limit passages gets IVF-SQ8) | flat | ivf
     exact_limit: int = 200_000
-    ivf_nprobe: int = 32
+    ivf_recall_target: float = 0.95  # nprobe is the smallest reaching this recall@10 against exact search
+    ivf_nprobe: int = 0  # 0: the nprobe chosen at build time (recorded in the manifest)
+    ingest_chunk: int = 4096  # passages per committed chunk: a killed ingest re-embeds at most one
+    publish_every_s: float = 60.0  # during a long embedding, a new version (more dense coverage) this often
+    max_segments: int = 8  # more segments than this after an ingest: the small ones are merged
     embed_context: bool = True  # prepend subject/origin/date to each paragraph when embedding
     window_tokens: int = 200  # passage window (cl100k tokens); MiniLM truncates at 256 word pieces
     window_overlap: int = 40
@@ -50,6 +57,8 @@ class Settings:
     fusion_pool: int = 200  # candidates taken from each ranking before fusion
     score_floor: float = 0.0
     dense_floor: float = 0.28  # below this best cosine nothing retrieved is about the question: abstain
+    # relevance decision (rag/retrieve/relevance.py): beat what off-topic probe questions score on this index
+    relevance_probe_quantile: float = 1.0  # 1.0: the best probe score is the floor
     # prompt
     prompt_passages: int = 3
     prompt_token_budget: int = 480  # passage tokens in the prompt: prefill dominates time to first token

@@ -1,4 +1,5 @@
-"""The real index: build with the real embedder, save/load, incremental, manifest checks, crash safety."""
+"""The real index: build with the real embedder, save/load, incremental, manifest checks, corruption and the
+fallback to the newest version that verifies, durability before the switch."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
 from rag.index.manifest import current_version
-from rag.index.reader import Index
+from rag.index.reader import Index, IndexFallbackWarning
 from rag.ingest.build import ingest, write_lock
 from rag.retrieve.fusion import Retriever
 from rag.settings import Settings
@@ -27,8 +28,9 @@ def test_real_build_and_reload_give_identical_results(real_index, real_settings,
     m = real_index.manifest
     assert m.embedder == "sentence-transformers/all-MiniLM-L6-v2" and m.dim == 384 and m.normalized
     assert m.cable_count == len(SUBSET) and m.passage_count == real_index.store.count_passages()
-    assert set(m.files) >= {"store.sqlite", "vectors.npy", "dense.faiss"}
-    vecs = np.asarray(real_index.dense.vectors)
+    kinds = {Path(f).name for f in m.files} | {Path(f).parts[1] for f in m.files if len(Path(f).parts) > 2}
+    assert {"store.sqlite", "vec", "bm25", "cols"} <= kinds and m.embedded == m.passage_count
+    vecs = real_index.dense.vectors()
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
     q = "How many full-time staff did Estonia's CERT have during the 2007 cyber attacks?"
     a = Retriever(real_index, real_embedder, real_settings).search(q).hits
@@ -51,12 +53,10 @@ def test_long_paragraphs_are_windowed_not_truncated(real_index) -> None:  # type
     assert full.split()[-1] in " ".join(p.text for _, p, _ in rows if p.ref == pid)
 
 
-def test_second_ingest_reports_unchanged_quickly(real_index, real_settings, subset_dir) -> None:  # type: ignore[no-untyped-def]
+def test_second_ingest_reports_unchanged(real_index, real_settings, subset_dir) -> None:  # type: ignore[no-untyped-def]
     before = current_version(Path(real_settings.index_dir))
-    t = time.time()
     r = ingest([subset_dir], real_settings, progress=False)
     assert (r.added, r.updated, r.unchanged, r.failed) == (0, 0, len(SUBSET), 0)
-    assert time.time() - t < 30
     assert current_version(Path(real_settings.index_dir)) == before
 
 
@@ -96,16 +96,75 @@ def test_missing_index_and_mismatched_embedder(tmp_path: Path) -> None:
         Index.load(Settings(index_dir=str(tmp_path / "i")))
 
 
+def _flip_last_bytes(path: Path) -> None:
+    with open(path, "r+b") as f:
+        f.seek(-8, os.SEEK_END)
+        f.write(b"\x13\x37\x13\x37\x13\x37\x13\x37")
+
+
 def test_corrupted_file_is_detected(tmp_path: Path) -> None:
     s = Settings(index_dir=str(tmp_path / "i"))
     ingest([FIXTURES / "seeds"], s, embedder=FakeEmbedder(), progress=False)
     v = current_version(Path(s.index_dir))
     assert v is not None
-    with open(v / "vectors.npy", "r+b") as f:
-        f.seek(-8, os.SEEK_END)
-        f.write(b"\x13\x37\x13\x37\x13\x37\x13\x37")
-    with pytest.raises(IndexCorruptError, match="vectors.npy fails its checksum"):
+    vec = next(v.glob("*/vec/*.npy"))
+    _flip_last_bytes(vec)
+    with pytest.raises(IndexCorruptError, match=r"vec/\d+\.npy fails its checksum.*no earlier version"):
         Index.load(s, expect_embedder="fake-hash-embedder")
+
+
+def test_load_falls_back_to_the_newest_version_that_verifies(tmp_path: Path) -> None:
+    """Issue 17 item 6: a live version that fails verification is not the end; the previous one is loaded, and
+    the index says so."""
+    s = Settings(index_dir=str(tmp_path / "i"), keep_versions=3)
+    emb = FakeEmbedder()
+    ingest([FIXTURES / "seeds"], s, embedder=emb, progress=False)
+    v1 = current_version(Path(s.index_dir))
+    ingest([FIXTURES / "plain-text" / "09KHARTOUM249.txt"], s, embedder=emb, progress=False)
+    v2 = current_version(Path(s.index_dir))
+    assert v1 is not None and v2 is not None and v1 != v2
+    with open(v2 / "manifest.json", "ab") as f:  # a torn or edited manifest
+        f.write(b" ")
+    with pytest.warns(IndexFallbackWarning, match="failed verification"):
+        idx = Index.load(s, expect_embedder=emb.name)
+    assert idx.version == v1.name and "manifest.json fails its checksum" in idx.note
+    assert idx.cable("09KHARTOUM249") is None and idx.cable("07MOSCOW828") is not None
+    # the next ingest builds on the version that verifies and repairs the live one
+    r = ingest([FIXTURES / "plain-text" / "09KHARTOUM249.txt"], s, embedder=emb, progress=False)
+    assert r.added == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Index.load(s, expect_embedder=emb.name).cable("09KHARTOUM249") is not None
+
+
+def test_everything_is_durable_before_current_switches(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17 item 6: every file of the new version, manifest.json included, and every folder are fsynced
+    before CURRENT is replaced."""
+    synced: set[str] = set()
+    at_switch: list[set[str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        synced.add(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    def replace(src, dst, *a, **k):  # type: ignore[no-untyped-def]
+        if str(dst).endswith("CURRENT"):
+            at_switch.append(set(synced))
+        return real_replace(src, dst, *a, **k)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    s = Settings(index_dir=str(tmp_path / "i"))
+    ingest([FIXTURES / "seeds"], s, embedder=FakeEmbedder(), progress=False)
+    monkeypatch.undo()
+    v = current_version(Path(s.index_dir))
+    assert v is not None and at_switch
+    wanted = {str(p) for p in [v, *v.rglob("*")]} | {str(v.parent)}
+    assert str(v / "manifest.json") in wanted
+    done = {p.replace(f"/.{v.name}.tmp", f"/{v.name}") for p in at_switch[-1]}  # written aside, then renamed
+    missing = sorted(wanted - done)
+    assert not missing, f"not fsynced before the switch: {missing[:5]}"
 
 
 def test_second_writer_is_refused(tmp_path: Path) -> None:
@@ -165,22 +224,7 @@ def test_manifest_records_build_metadata(real_index) -> None:  # type: ignore[no
         "files",
     ):
         assert key in data
-    assert "faiss" in data["libraries"]
-
-
-def test_approximate_index_by_setting(tmp_path: Path) -> None:
-    from rag.index.dense import Dense
-
-    rng = np.random.default_rng(0)
-    vecs = rng.normal(size=(5000, 32)).astype(np.float32)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    ivf = Dense.build(vecs, Settings(dense_index="ivf"))
-    assert ivf.kind.startswith("ivf") and Dense.build(vecs, Settings()).kind == "flat"
-    ivf.save(tmp_path / "dense.faiss")
-    np.save(tmp_path / "vectors.npy", vecs)
-    loaded = Dense.load(tmp_path, ivf.kind, 32)
-    _, rows = loaded.search(vecs[42], 5)
-    assert 42 in rows.tolist()
+    assert "faiss" in data["libraries"] and data["format_version"] == 2 and data["segments"]
 
 
 def test_an_ingest_with_a_broken_file_still_publishes_the_good_ones(tmp_path: Path) -> None:

@@ -72,3 +72,21 @@ def test_jargon_both_ways(real_pipeline) -> None:  # type: ignore[no-untyped-def
 def test_retrieval_latency_is_reported(real_pipeline) -> None:  # type: ignore[no-untyped-def]
     r = real_pipeline.retriever.search("Hansabank")
     assert r.hits and r.hits[0].rank == 1
+
+
+def test_relevance_is_decided_against_what_off_topic_questions_score_on_this_index(real_pipeline) -> None:  # type: ignore[no-untyped-def]
+    from rag.retrieve.relevance import Floors, decide
+
+    r = real_pipeline.retriever
+    floors = r.floors  # measured on this index with the probe questions
+    assert floors.dense is not None and 0.1 < floors.dense < 0.9 and floors.bm25 is not None and floors.bm25 > 0
+    on = r.search("Blackwater armed counter-piracy ship in Djibouti")
+    off = r.search("How long should sourdough bread proof before baking?")
+    assert on.relevant and on.relevance is not None and on.relevance > 0
+    assert not off.relevant and off.relevance is not None and off.relevance < 0
+    assert r.search("What classification did cable 05ISTANBUL890 carry?").relevant  # a named cable always is
+    # either kind of evidence keeps a question; a filter never rejects one here (the answer check decides)
+    assert decide(0.1, 9.0, Floors(0.5, 5.0), False, False).relevant
+    assert decide(0.6, 1.0, Floors(0.5, 5.0), False, False).relevant
+    assert not decide(0.4, 1.0, Floors(0.5, 5.0), False, False).relevant
+    assert decide(0.0, 0.0, Floors(0.5, 5.0), False, True).relevant

@@ -25,7 +25,9 @@ class Embedder(Protocol):
 def embed_all(
     embedder: Embedder, texts: Sequence[str], batch: int, progress: Callable[[int], None] | None = None
 ) -> np.ndarray:
-    """Every text, longest first in batches of `batch`, back in input order."""
+    """Every text, longest first in batches of `batch` (or of the embedder's own `batch_size` when larger: the GPU
+    path pipelines within a call), back in input order."""
+    batch = max(batch, int(getattr(embedder, "batch_size", 0) or 0))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     lengths = embedder.lengths(texts) if len(texts) > 1 else [0] * len(texts)
     order = sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ..errors import CablesError
 from ..settings import Settings
-from . import ask, check, evaluate, ingest, parse, search, serve
+from . import ask, check, evaluate, ingest, parse, search, serve, status, verify
 from .common import err
 
 
@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cables", description="Local, cited question answering over diplomatic cables.")
     p.add_argument("--index", help="index folder (default: CABLES_INDEX_DIR or ./index/default)")
     sub = p.add_subparsers(dest="command", required=True)
-    for verb in (parse, ingest, search, ask, check, evaluate, serve):
+    for verb in (parse, ingest, search, ask, check, evaluate, serve, status, verify):
         verb.register(sub)
     return p
 

@@ -1,6 +1,9 @@
-"""The cable and passage store of one index version: a SQLite file (stdlib, random access, bounded memory).
+"""The cable and passage store of one segment: a SQLite file (stdlib, random access, bounded memory).
 
-Row numbers of the `passages` table are the FAISS and BM25 row numbers.
+Row numbers of the `passages` table are the segment's local rows (vector, BM25 and column rows). While a segment
+is being built, rag/ingest/build/staging.py attaches a second database (in the staging folder, never published)
+that holds what makes the build resumable, committed in the same transactions. A published store is never written
+again and is opened read-only and immutable.
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ..ids import ParagraphRef
@@ -27,6 +30,10 @@ CREATE TABLE IF NOT EXISTS passages (
   hash TEXT);
 CREATE INDEX IF NOT EXISTS passages_cable ON passages(cable_id);
 """
+_CABLE_COLS = (
+    "id, created, released, origin, classification, subject, tags, refs, classified_by, signer, caveats, source, "
+    "fmt, numbered, partial"
+)
 
 
 def cable_fingerprint(c: Cable) -> str:
@@ -38,10 +45,19 @@ def cable_fingerprint(c: Cable) -> str:
     return h.hexdigest()[:24]
 
 
+def _refs_text(refs: Sequence[Reference]) -> str:
+    """The one place the store serializes a cable's references (and `_refs_of` reads them back)."""
+    return json.dumps([[r.letter, r.kind, r.cable_id, r.text] for r in refs], ensure_ascii=False)
+
+
+def _refs_of(text: str) -> tuple[Reference, ...]:
+    return tuple(Reference(*item) for item in json.loads(text or "[]"))
+
+
 class Store:
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
-        uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+        uri = f"file:{path}?mode=ro&immutable=1" if readonly else f"file:{path}"
         self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         if not readonly:
             self.db.executescript(SCHEMA)
@@ -49,67 +65,42 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def commit(self) -> None:
+        self.db.commit()
+
     # -- cables
-    def fingerprints(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT id, fingerprint FROM cables"))
+    def fingerprint(self, cable_id: str) -> str | None:
+        row = self.db.execute("SELECT fingerprint FROM cables WHERE id=?", (cable_id,)).fetchone()
+        return row[0] if row else None
+
+    def fingerprints(self) -> Iterator[tuple[str, str]]:
+        yield from self.db.execute("SELECT id, fingerprint FROM cables ORDER BY rowid")
 
     def put_cable(self, c: Cable) -> None:
         self.db.execute("DELETE FROM paragraphs WHERE cable_id=?", (c.id,))
-        self.db.execute(
-            "INSERT OR REPLACE INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                c.id,
-                c.created,
-                c.released,
-                c.origin,
-                c.classification,
-                c.subject,
-                " ".join(c.tags),
-                json.dumps([[r.letter, r.kind, r.cable_id, r.text] for r in c.refs], ensure_ascii=False),
-                c.classified_by,
-                c.signer,
-                " ".join(c.caveats),
-                c.source,
-                c.fmt,
-                int(c.numbered),
-                int(c.partial),
-                cable_fingerprint(c),
-            ),
-        )
+        self.db.execute("DELETE FROM cables WHERE id=?", (c.id,))
+        values: list[str | int] = [c.id, c.created, c.released, c.origin, c.classification, c.subject]
+        values += [" ".join(c.tags)]
+        values += [_refs_text(c.refs), c.classified_by, c.signer, " ".join(c.caveats), c.source, c.fmt]
+        values += [int(c.numbered), int(c.partial), cable_fingerprint(c)]
+        self.db.execute(f"INSERT INTO cables ({_CABLE_COLS}, fingerprint) VALUES ({','.join('?' * 16)})", values)
         self.db.executemany(
             "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?)",
             [(c.id, i, p.num, p.dup, p.marking, p.heading, p.text) for i, p in enumerate(c.paragraphs)],
         )
 
     def cable(self, cable_id: str) -> Cable | None:
-        row = self.db.execute("SELECT * FROM cables WHERE id=?", (cable_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_CABLE_COLS} FROM cables WHERE id=?", (cable_id,)).fetchone()
         if row is None:
             return None
         paras = tuple(
             Paragraph(cable_id, num, text, marking, dup, heading)
             for num, dup, marking, heading, text in self.db.execute(
-                "SELECT num, dup, marking, heading, text FROM paragraphs WHERE cable_id=? ORDER BY seq",
-                (cable_id,),
+                "SELECT num, dup, marking, heading, text FROM paragraphs WHERE cable_id=? ORDER BY seq", (cable_id,)
             )
         )
-        (
-            cid,
-            created,
-            released,
-            origin,
-            classification,
-            subject,
-            tags,
-            refs,
-            classified_by,
-            signer,
-            caveats,
-            source,
-            fmt,
-            numbered,
-            partial,
-            _fp,
-        ) = row
+        cid, created, released, origin, classification, subject, tags, refs, by, signer, caveats = row[:11]
+        source, fmt, numbered, partial = row[11:]
         return Cable(
             cid,
             paras,
@@ -119,8 +110,8 @@ class Store:
             classification,
             subject,
             tuple(tags.split()),
-            tuple(Reference(*item) for item in json.loads(refs or "[]")),
-            classified_by,
+            _refs_of(refs),
+            by,
             signer,
             tuple(caveats.split()),
             source,
@@ -129,33 +120,49 @@ class Store:
             bool(partial),
         )
 
-    def cable_ids(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM cables ORDER BY id")]
+    def cable_rows(self) -> Iterator[tuple[int, CableMeta]]:
+        """(rowid, metadata) of every cable, in rowid order."""
+        q = "SELECT rowid, id, created, origin, classification, subject, tags FROM cables ORDER BY rowid"
+        for rowid, cid, created, origin, classification, subject, tags in self.db.execute(q):
+            yield rowid, CableMeta(cid, created, origin, classification, subject, tuple(tags.split()))
 
-    def cable_meta(self) -> Iterator[CableMeta]:
-        """Every cable's metadata, for filters, prompts and lists."""
-        for cid, created, origin, classification, subject, tags in self.db.execute(
-            "SELECT id, created, origin, classification, subject, tags FROM cables"
-        ):
-            yield CableMeta(cid, created, origin, classification, subject, tuple(tags.split()))
+    def cable_meta(self, cable_id: str) -> CableMeta | None:
+        q = "SELECT id, created, origin, classification, subject, tags FROM cables WHERE id=?"
+        row = self.db.execute(q, (cable_id,)).fetchone()
+        if row is None:
+            return None
+        cid, created, origin, classification, subject, tags = row
+        return CableMeta(cid, created, origin, classification, subject, tuple(tags.split()))
+
+    def rowids(self, cable_ids: Sequence[str]) -> list[int]:
+        marks = ",".join("?" * len(cable_ids))
+        return [r[0] for r in self.db.execute(f"SELECT rowid FROM cables WHERE id IN ({marks})", list(cable_ids))]
 
     def count_cables(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM cables").fetchone()[0])
 
-    # -- passages
-    def replace_passages(self, rows: Iterable[tuple[Passage, str]]) -> None:
-        self.db.execute("DELETE FROM passages")
+    # -- passages (local rows)
+    def add_passages(self, start: int, rows: Sequence[tuple[Passage, str]]) -> None:
         self.db.executemany(
             "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)",
-            ((i, str(p.ref), p.cable_id, p.num, p.window, p.text, p.context, h) for i, (p, h) in enumerate(rows)),
+            (
+                (start + i, str(p.ref), p.cable_id, p.num, p.window, p.text, p.context, h)
+                for i, (p, h) in enumerate(rows)
+            ),
         )
 
-    def passage_rows(self) -> Iterator[tuple[int, Passage, str]]:
-        for row, pid, _cid, _num, window, text, ctx, h in self.db.execute("SELECT * FROM passages ORDER BY row"):
+    def passage_rows(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, Passage, str]]:
+        q = "SELECT row, pid, window, text, context, hash FROM passages WHERE row >= ? AND row < ? ORDER BY row"
+        for row, pid, window, text, ctx, h in self.db.execute(q, (start, end if end is not None else 2**62)):
             yield row, Passage(ParagraphRef.parse(pid), window, text, ctx), h
 
-    def passages(self, rows: list[int]) -> dict[int, Passage]:
+    def passage_cables(self) -> Iterator[str]:
+        for (cid,) in self.db.execute("SELECT cable_id FROM passages ORDER BY row"):
+            yield cid
+
+    def passages(self, rows: Iterable[int]) -> dict[int, Passage]:
         out: dict[int, Passage] = {}
+        rows = list(rows)
         for i in range(0, len(rows), 500):
             chunk = rows[i : i + 500]
             marks = ",".join("?" * len(chunk))
@@ -167,11 +174,9 @@ class Store:
     def rows_of_cable(self, cable_id: str) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT row FROM passages WHERE cable_id=? ORDER BY row", (cable_id,))]
 
-    def passage_cable_ids(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT cable_id FROM passages ORDER BY row")]
+    def hashes_of_cable(self, cable_id: str) -> list[tuple[int, str]]:
+        return list(self.db.execute("SELECT row, hash FROM passages WHERE cable_id=? ORDER BY row", (cable_id,)))
 
     def count_passages(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
-
-    def commit(self) -> None:
-        self.db.commit()
+        row = self.db.execute("SELECT MAX(row) FROM passages").fetchone()
+        return 0 if row[0] is None else int(row[0]) + 1

@@ -1,5 +1,6 @@
-"""Hybrid retrieval: dense (the index's FAISS search) and BM25 fused by reciprocal rank, with metadata filters,
-direct cable lookup, jargon expansion, a per-cable cap and a score floor."""
+"""Hybrid retrieval: the index's dense and BM25 top candidates (each searched across all segments) fused by
+reciprocal rank, with metadata filters (numpy columns), direct cable lookup, jargon expansion, a per-cable cap, a
+score floor, and the relevance decision (rag/retrieve/relevance.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import numpy as np
 
 from ..backends.embedder import Embedder, embed_query
 from ..index.reader import Index
-from ..records import Hit
+from ..records import Hit, Passage
 from ..settings import Settings
 from ..text.jargon import contract_phrases, expand_terms
 from ..text.words import tokenize
 from .query import Filters, Query, analyze
+from .relevance import Floors, decide, probe_floors
+
+_NONE = (np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,10 @@ class Retrieval:
     query: Query
     hits: tuple[Hit, ...]
     top_dense: float  # best dense cosine among allowed rows: how close anything came
+    relevant: bool = (
+        True  # the retriever's decision: something retrieved is about the question (rag/retrieve/relevance.py)
+    )
+    relevance: float | None = None  # the statistic behind it (None: not decidable, e.g. too few candidates)
 
 
 class Retriever:
@@ -30,13 +38,17 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.mode = mode
-        self.origins = frozenset(m.origin for m in index.cable_meta.values() if m.origin)
+        self.origins = frozenset(index.origins())
+        self._floors: Floors | None = None
 
-    def _allowed(self, filters: Filters) -> np.ndarray | None:
-        if not filters:
-            return None
-        ok = {cid for cid, m in self.index.cable_meta.items() if filters.matches(m)}
-        return np.fromiter((c in ok for c in self.index.row_cable), dtype=bool, count=len(self.index.row_cable))
+    @property
+    def floors(self) -> Floors:
+        """What questions about nothing in the index score on it (computed once per index version)."""
+        if self._floors is None:
+            emb = self.embedder if self.mode != "bm25" else None
+            tokens = self._tokens if self.mode != "dense" else None
+            self._floors = probe_floors(self.index, emb, tokens, self.settings.relevance_probe_quantile)
+        return self._floors
 
     def search(self, text: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         k = k or self.settings.k
@@ -45,68 +57,66 @@ class Retriever:
         f = (filters or Filters()).merge(q.filters)
         if known_ids:
             f = Filters(cable_ids=known_ids)  # a question naming a cable is answered from that cable
-        allowed = self._allowed(f)
-        if allowed is not None and not allowed.any():
-            return Retrieval(q, (), 0.0)
-        n = len(self.index.row_cable)
-        qv = embed_query(self.embedder, text) if self.mode != "bm25" else None
-        dense = self._dense(qv, allowed) if qv is not None else None
-        bm25_scores = self._bm25(text, allowed) if self.mode != "dense" else None
-        fused = np.zeros(n, dtype=np.float64)
+        allowed = self.index.allowed(f if f else None)
+        if f and not any(m is None or m.any() for m in allowed):
+            return Retrieval(q, (), 0.0, relevant=False)
         s = self.settings
-        if dense is not None:
-            _, rows = dense
-            fused[rows] += s.dense_weight / (s.rrf_k + np.arange(1, len(rows) + 1))
-        if bm25_scores is not None:
-            order = np.argsort(-bm25_scores, kind="stable")[: s.fusion_pool]
-            order = order[bm25_scores[order] > -np.inf]
-            fused[order] += s.bm25_weight / (s.rrf_k + np.arange(1, len(order) + 1))
-        if allowed is not None:
-            fused[~allowed] = 0.0
-        top_dense = float(dense[0][0]) if dense is not None and len(dense[0]) else 0.0
-        hits = self._collect(fused, qv, bm25_scores, q, k, bool(known_ids))
-        return Retrieval(q, tuple(hits), top_dense)
+        qv = embed_query(self.embedder, text) if self.mode != "bm25" else None
+        d_scores, d_rows = self.index.search_dense(qv, s.fusion_pool, allowed) if qv is not None else _NONE
+        b_scores, b_rows = (
+            self.index.search_lexical(self._tokens(text), s.fusion_pool, allowed) if self.mode != "dense" else _NONE
+        )
+        fused: dict[int, float] = {}
+        for weight, rows in ((s.dense_weight, d_rows), (s.bm25_weight, b_rows)):
+            for rank, r in enumerate(rows.tolist(), 1):
+                fused[r] = fused.get(r, 0.0) + weight / (s.rrf_k + rank)
+        bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
+        top_dense = float(d_scores[0]) if len(d_scores) else 0.0
+        hits = self._collect(fused, qv, bm25, q, k, bool(known_ids))
+        top_bm25 = float(b_scores[0]) if len(b_scores) else None
+        floors = self.floors if not (known_ids or f) else Floors(None, None)
+        decision = decide(top_dense if len(d_scores) else None, top_bm25, floors, bool(known_ids), bool(f))
+        return Retrieval(q, tuple(hits), top_dense, decision.relevant, decision.margin)
 
-    def _dense(self, qv: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.dense.search(qv, self.settings.fusion_pool, allowed)
-
-    def _bm25(self, text: str, allowed: np.ndarray | None) -> np.ndarray:
+    def _tokens(self, text: str) -> list[str]:
         words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
-        toks = tokenize(text) + tokenize(" ".join(expand_terms(words) + contract_phrases(text)))
-        s = self.index.lexical.scores(toks).astype(np.float32)
-        s[s <= 0] = -np.inf
-        if allowed is not None:
-            s[~allowed] = -np.inf
-        return s
+        return tokenize(text) + tokenize(" ".join(expand_terms(words) + contract_phrases(text)))
 
     def _collect(
-        self, fused: np.ndarray, qv: np.ndarray | None, bm25: np.ndarray | None, q: Query, k: int, named: bool
+        self, fused: dict[int, float], qv: np.ndarray | None, bm25: dict[int, float], q: Query, k: int, named: bool
     ) -> list[Hit]:
-        order = [int(r) for r in np.argsort(-fused, kind="stable") if fused[r] > 0][: self.settings.fusion_pool]
+        order = sorted((r for r, v in fused.items() if v > 0), key=lambda r: (-fused[r], r))[
+            : self.settings.fusion_pool
+        ]
         forced = self._forced(q) if named else []
         order = [*forced, *order]
-        passages = self.index.store.passages(order)
         cap = self.settings.per_cable_cap if not named else k
         seen: set[str] = set()
         per_cable: dict[str, int] = {}
         picked: list[int] = []
-        for row in order:
-            p = passages[row]
-            key = str(p.ref)
-            if key in seen or per_cable.get(p.cable_id, 0) >= cap:
-                continue
-            seen.add(key)
-            per_cable[p.cable_id] = per_cable.get(p.cable_id, 0) + 1
-            picked.append(row)
+        passages: dict[int, Passage] = {}
+        for start in range(0, len(order), 4 * k):  # fetched a few at a time: most questions need the first batch
+            batch = order[start : start + 4 * k]
+            passages.update(self.index.store.passages(batch))
+            for row in batch:
+                p = passages[row]
+                key = str(p.ref)
+                if key in seen or per_cable.get(p.cable_id, 0) >= cap:
+                    continue
+                seen.add(key)
+                per_cable[p.cable_id] = per_cable.get(p.cable_id, 0) + 1
+                picked.append(row)
+                if len(picked) >= k:
+                    break
             if len(picked) >= k:
                 break
         rows = np.array(picked, dtype=np.int64)
         dense = self.index.dense.score(qv, rows) if qv is not None else None
         out: list[Hit] = []
         for i, row in enumerate(picked):
-            b = float(bm25[row]) if bm25 is not None and np.isfinite(bm25[row]) else None
-            d = float(dense[i]) if dense is not None else None
-            out.append(Hit(passages[row], float(fused[row]) if row not in forced else 1.0, d, b, i + 1))
+            d = float(dense[i]) if dense is not None and np.isfinite(dense[i]) else None
+            score = fused.get(row, 0.0) if row not in forced else 1.0
+            out.append(Hit(passages[row], score, d, bm25.get(row), i + 1))
         floor = self.settings.score_floor
         return [h for h in out if h.score >= floor]
 
