@@ -22,35 +22,61 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # (text, expected sentences); every one of these patterns occurs in the sample cables
 LABELLED: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("The U.S. delegation arrived on Jan. 5. Talks began the next day.",
-     ("The U.S. delegation arrived on Jan. 5.", "Talks began the next day.")),
-    ("Amb. Ray met Mr. Tsvangirai. He raised the elections.", ("Amb. Ray met Mr. Tsvangirai.", "He raised the elections.")),
-    ("Charles A. Ray signed the cable. It was sent on 21 DEC 2009.",
-     ("Charles A. Ray signed the cable.", "It was sent on 21 DEC 2009.")),
+    (
+        "The U.S. delegation arrived on Jan. 5. Talks began the next day.",
+        ("The U.S. delegation arrived on Jan. 5.", "Talks began the next day."),
+    ),
+    (
+        "Amb. Ray met Mr. Tsvangirai. He raised the elections.",
+        ("Amb. Ray met Mr. Tsvangirai.", "He raised the elections."),
+    ),
+    (
+        "Charles A. Ray signed the cable. It was sent on 21 DEC 2009.",
+        ("Charles A. Ray signed the cable.", "It was sent on 21 DEC 2009."),
+    ),
     ("The U.N. Security Council met. The P5+1 agreed.", ("The U.N. Security Council met.", "The P5+1 agreed.")),
-    ("He said \"we will not pay.\" The minister left.", ("He said \"we will not pay.\"", "The minister left.")),
-    ("Post recommends approval. (See para 4.) Action is requested.",
-     ("Post recommends approval.", "(See para 4.)", "Action is requested.")),
+    ('He said "we will not pay." The minister left.', ('He said "we will not pay."', "The minister left.")),
+    (
+        "Post recommends approval. (See para 4.) Action is requested.",
+        ("Post recommends approval.", "(See para 4.)", "Action is requested."),
+    ),
     ("Sales rose 4.5 percent in 2008. Exports fell.", ("Sales rose 4.5 percent in 2008.", "Exports fell.")),
-    ("Gen. Petraeus and Lt. Col. Smith met at 10 a.m. on Monday. No agreement was reached.",
-     ("Gen. Petraeus and Lt. Col. Smith met at 10 a.m. on Monday.", "No agreement was reached.")),
+    (
+        "Gen. Petraeus and Lt. Col. Smith met at 10 a.m. on Monday. No agreement was reached.",
+        ("Gen. Petraeus and Lt. Col. Smith met at 10 a.m. on Monday.", "No agreement was reached."),
+    ),
     ("SUMMARY: The ruling party won. END SUMMARY.", ("SUMMARY: The ruling party won.", "END SUMMARY.")),
-    ("The visit is set for Feb. 12. The Embassy will report septel.",
-     ("The visit is set for Feb. 12.", "The Embassy will report septel.")),
-    ("Dr. Ali, the head of the U.S.-funded clinic, resigned. His deputy took over.",
-     ("Dr. Ali, the head of the U.S.-funded clinic, resigned.", "His deputy took over.")),
-    ("The cost is approx. USD 3 million. Funding is not yet secured.",
-     ("The cost is approx. USD 3 million.", "Funding is not yet secured.")),
+    (
+        "The visit is set for Feb. 12. The Embassy will report septel.",
+        ("The visit is set for Feb. 12.", "The Embassy will report septel."),
+    ),
+    (
+        "Dr. Ali, the head of the U.S.-funded clinic, resigned. His deputy took over.",
+        ("Dr. Ali, the head of the U.S.-funded clinic, resigned.", "His deputy took over."),
+    ),
+    (
+        "The cost is approx. USD 3 million. Funding is not yet secured.",
+        ("The cost is approx. USD 3 million.", "Funding is not yet secured."),
+    ),
     ("Who will pay? The ministry has not said.", ("Who will pay?", "The ministry has not said.")),
-    ("The deal covers e.g. oil and gas. It expires in 2012.", ("The deal covers e.g. oil and gas.", "It expires in 2012.")),
+    (
+        "The deal covers e.g. oil and gas. It expires in 2012.",
+        ("The deal covers e.g. oil and gas.", "It expires in 2012."),
+    ),
     ("PM Olmert (reftel) agreed. FM Livni did not.", ("PM Olmert (reftel) agreed.", "FM Livni did not.")),
-    ("He met the GOT on Sept. 3. The GOT rejected the offer.",
-     ("He met the GOT on Sept. 3.", "The GOT rejected the offer.")),
+    (
+        "He met the GOT on Sept. 3. The GOT rejected the offer.",
+        ("He met the GOT on Sept. 3.", "The GOT rejected the offer."),
+    ),
     ("Turnout was 42 pct. Results are due Friday.", ("Turnout was 42 pct.", "Results are due Friday.")),
-    ("The Embassy contacted Sen. Lugar's office. No reply came.",
-     ("The Embassy contacted Sen. Lugar's office.", "No reply came.")),
-    ("The talks failed. iPhone sales, he said, were unaffected.",
-     ("The talks failed.", "iPhone sales, he said, were unaffected.")),
+    (
+        "The Embassy contacted Sen. Lugar's office. No reply came.",
+        ("The Embassy contacted Sen. Lugar's office.", "No reply came."),
+    ),
+    (
+        "The talks failed. iPhone sales, he said, were unaffected.",
+        ("The talks failed.", "iPhone sales, he said, were unaffected."),
+    ),
     ("The vote was 12-3. The resolution passed.", ("The vote was 12-3.", "The resolution passed.")),
 )
 ABBR_END = re.compile(
@@ -78,11 +104,7 @@ def segmenters() -> dict[str, Callable[[str], list[str]]]:
         import syntok.segmenter as sy
 
         def syn(t: str) -> list[str]:
-            return [
-                "".join(tok.spacing + tok.value for tok in s).strip()
-                for para in sy.process(t)
-                for s in para
-            ]
+            return ["".join(tok.spacing + tok.value for tok in s).strip() for para in sy.process(t) for s in para]
 
         out["syntok"] = syn
     except ImportError:
@@ -118,8 +140,10 @@ def main() -> int:
             times.append((time.perf_counter() - t0) * 1000)
             total += len(segs)
             bad += sum(1 for s in segs[:-1] if ABBR_END.search(s))
-        print(f"{name} | {exact}/{len(LABELLED)} | {bad}/{total} ({bad / max(1, total):.3%}) | "
-              f"{statistics.median(times):.2f}")
+        print(
+            f"{name} | {exact}/{len(LABELLED)} | {bad}/{total} ({bad / max(1, total):.3%}) | "
+            f"{statistics.median(times):.2f}"
+        )
         for t, want in LABELLED:
             got = tuple(fn(t))
             if got != want:

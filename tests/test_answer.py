@@ -16,6 +16,8 @@ from rag.errors import InputTooLargeError, PromptError
 from rag.ingest.build import ingest
 from rag.settings import Settings
 
+from rag.fakes import ScriptedJudge, verbatim_judge
+
 from .conftest import FIXTURES, FakeEmbedder, FakeLLM
 
 CRAFTED = """C O N F I D E N T I A L SECTION 01 OF 01 ATLANTIS 000777
@@ -38,7 +40,10 @@ TESTER
 
 @pytest.fixture
 def crafted_answerer(tmp_path: Path):  # type: ignore[no-untyped-def]
-    def make(reply: str) -> tuple[Answerer, FakeLLM]:
+    """An answerer over the crafted cable and a real seed (real parser and index, fake embedder and model); the
+    judge is a ScriptedJudge (default: YES only for a claim whose words occur in the paragraph)."""
+
+    def make(reply: str, judge: ScriptedJudge | None = None) -> tuple[Answerer, FakeLLM]:
         s = Settings(index_dir=str(tmp_path / "idx"))
         src = tmp_path / "c"
         src.mkdir(exist_ok=True)
@@ -51,7 +56,7 @@ def crafted_answerer(tmp_path: Path):  # type: ignore[no-untyped-def]
         ingest([src], s, embedder=emb, progress=False)
         c = open_components(s, embedder=emb)
         llm = FakeLLM(reply)
-        return Answerer(c.retriever, llm, c.attributor, s), llm
+        return Answerer(c.retriever, llm, c.gate.with_judge(judge or verbatim_judge()), s), llm
 
     return make
 
@@ -99,12 +104,46 @@ def test_stream_order(crafted_answerer) -> None:  # type: ignore[no-untyped-def]
     assert [(c.cable_id, c.paragraph) for c in final.citations] == [("08ATLANTIS777", "2")]
 
 
-def test_metadata_question_needs_no_model(crafted_answerer) -> None:  # type: ignore[no-untyped-def]
-    a, llm = crafted_answerer("should not be called")
+def test_metadata_question_is_answered_from_the_record_and_checked(crafted_answerer) -> None:  # type: ignore[no-untyped-def]
+    judge = ScriptedJudge(lambda c: True)
+    a, llm = crafted_answerer("should not be called", judge)
     ans = a.ask("Who signed cable 08ATLANTIS777?")
-    assert "TESTER" in ans.text and ans.citations[0].paragraph == "2" and not llm.prompts
+    assert ans.text == "Cable 08ATLANTIS777 was signed by TESTER." and ans.citations[0].paragraph == "2"
+    assert not llm.prompts  # no generation
+    assert [(c.text, c.label) for c, _ in judge.seen] == [(ans.text, "08ATLANTIS777 ¶2")]  # but it was judged
+    assert ans.sentences[0].origin == "metadata" and ans.sentences[0].basis == "judge"
     ans = a.ask("What classification did 08ATLANTIS777 carry?")
     assert "CONFIDENTIAL" in ans.text and ans.citations[0].paragraph == "0"
+
+
+def test_a_metadata_answer_the_judge_rejects_is_not_shown(crafted_answerer) -> None:  # type: ignore[no-untyped-def]
+    a, llm = crafted_answerer("NOT IN CABLES", ScriptedJudge(lambda c: False))
+    ans = a.ask("Who signed cable 08ATLANTIS777?")
+    assert ans.abstained and not ans.citations and llm.prompts  # fell through to the model, which refused
+
+
+def test_metadata_answers_do_not_stick_to_follow_ups(crafted_answerer) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14: "Who signed 09HARARE955?" then "And what did he say about the elections?" gave the signer again."""
+    a, llm = crafted_answerer("NOT IN CABLES", ScriptedJudge(lambda c: True))
+    first = a.ask("Who signed cable 08ATLANTIS777?")
+    assert "TESTER" in first.text and not llm.prompts
+    history = [Turn(first.question, first.text, first.standalone_question)]
+    follow = a.ask("And what did he say about the pineapple harvest?", history)
+    assert "signed" not in follow.text and llm.prompts  # the model was asked; no templated signer answer
+    for q in ("Who signed the harvest agreement mentioned in 08ATLANTIS777?", "Did 08ATLANTIS777 mention a signed deal?"):
+        assert "signed by" not in a.ask(q).text
+
+
+def test_metadata_intent_is_anchored_at_the_start() -> None:
+    from rag.answer.metadata import asked_field, full_name
+
+    assert asked_field("Who signed 09HARARE955?") == ("signer", "09HARARE955")
+    assert asked_field("What is the classification of cable 09 HARARE 955?") == ("classification", "09HARARE955")
+    assert asked_field("What TAGS were assigned to cable 09SEOUL1400?") == ("tags", "09SEOUL1400")
+    assert asked_field("Who signed the ceasefire mentioned in 09HARARE955?") is None
+    assert asked_field("And what did he say about the elections in 09HARARE955?") is None
+    assert asked_field("Which embassy reported on the subject of wheat in 09HARARE955?") is None
+    assert full_name("RAY", "Ambassador Charles A. Ray for reasons 1.4 (b) & (d).") == "Charles A. Ray"
 
 
 def test_follow_up_questions() -> None:

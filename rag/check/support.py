@@ -22,7 +22,7 @@ from ..text.words import names, normalize, numbers, tokenize
 from .citations import strip_citations
 
 Idf = Callable[[str], float]
-_NEG = re.compile(r"\b(not|no|never|neither|nor|none|without|refused|denied|rejected|n't)\b", re.I)
+_NEG = re.compile(r"\b(not|no|never|neither|nor|none|without|n't)\b", re.I)  # "refused", "denied" are verbs
 _META = re.compile(
     r"^(the )?(indexed )?cables?( here)? (do|does) not|^i (do not|don't|cannot) know|^no (answer|information)", re.I
 )
