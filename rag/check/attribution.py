@@ -91,7 +91,13 @@ class Attributor:
     def text_drafts(self, text: str) -> list[Draft]:
         """One draft per sentence of any text that cites cables; a blank line or list item ends a sentence."""
         out: list[Draft] = []
+        sents: list[str] = []
         for sent in split_sentences(text):
+            if sents and not re.search(r"[A-Za-z0-9]", _MARKER.sub("", strip_citations(sent))) and find_citations(sent):
+                sents[-1] = f"{sents[-1]} {sent}"  # "... thaw. [08MOSCOW1215 ¶3]": the citation closes the sentence
+            else:
+                sents.append(sent)
+        for sent in sents:
             refs: list[CitationRef] = []
             cands: list[Candidate] = []
             for fc in find_citations(sent):

@@ -2,8 +2,9 @@
 sentence, a metadata answer, a sentence of a text given to `cables check`) is a `Draft` (attribution.py), and
 `Gate.verify` is the only function that turns drafts into verdicts: the `CitationReport` an `Answer` carries.
 
-For each sentence, the paragraphs it may rest on pass the cheap filters first (support.py: lexical recall, embedding
-similarity, numbers, names and negations the paragraph does not carry; for an answer, a span about the question).
+For each sentence, the paragraphs it may rest on pass the cheap filters first: no figure the paragraph (or the
+question) does not carry, and a support score (support.py: lexical recall, embedding similarity, penalties for names
+and negations the paragraph does not carry) of at least `check_partial`; for an answer, a span about the question.
 Of those that pass, the best `judge_candidates` are decided:
 - a sentence that is verbatim a whole sentence of the paragraph is `supported` (basis "verbatim");
 - otherwise the entailment judge decides: YES is `supported` (basis "judge"), NO is `unsupported`;
@@ -25,7 +26,7 @@ from ..text.words import normalize, tokenize
 from .attribution import REFUSAL, Attributor, Candidate, Draft, build_report
 from .citations import strip_citations
 from .judge import Claim, Frame, Judge
-from .support import Idf, Scorer, SupportScore, coverage, is_factual
+from .support import Idf, Scorer, SupportScore, coverage, is_factual, new_figures
 
 Progress = Callable[[int, int], None]
 # sentences about the passages rather than about the world
@@ -102,6 +103,8 @@ class Gate:
         floor, cover = self.settings.check_partial, self.settings.span_min_cover
         out: list[tuple[Candidate, SupportScore, float]] = []
         for rank, cand in enumerate(d.candidates):
+            if new_figures(d.text, cand.text, d.question):
+                continue  # a figure the paragraph does not carry: rejected outright, whatever the words
             sup = self.scorer.support(d.text, cand.ref, cand.text, d.question)
             if sup.score < floor and not (d.origin == "quote" and _verbatim(d.text, cand.text)):
                 continue

@@ -45,6 +45,11 @@ def is_factual(sentence: str) -> bool:
     return len(tokenize(s)) >= 4 or bool(numbers(s))
 
 
+def new_figures(sentence: str, text: str, given: str = "") -> set[str]:
+    """Figures the sentence states that neither the paragraph nor the question carries (a changed number or date)."""
+    return numbers(strip_citations(sentence)) - numbers(text) - numbers(given)
+
+
 def coverage(query: str, text: str, idf: Idf) -> float:
     """IDF-weighted share of the query's words that occur in `text`."""
     q = set(tokenize(query))
