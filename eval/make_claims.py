@@ -78,7 +78,9 @@ SYN = {
     "stated": "said",
     "explained": "said",
 }
-CONNECTIVES = r"^(However|In addition|Separately|Meanwhile|Moreover|Furthermore|Additionally|Nonetheless|Still|Indeed),\s+"
+CONNECTIVES = (
+    r"^(However|In addition|Separately|Meanwhile|Moreover|Furthermore|Additionally|Nonetheless|Still|Indeed),\s+"
+)
 AUX = r"\b(is|was|were|are|will|would|could|can|has|have|had|should|must)\b(?!\s+not\b)"
 ASYM = (
     r"told|asked|urged|informed|warned|criticized|accused|thanked|invited|pressed|replaced|defeated|briefed|"
@@ -265,7 +267,9 @@ def main() -> int:  # long: one pass over the paragraphs, filling each kind's qu
 
 
 def wrong_paragraph(s: str, cable: Cable, para: Paragraph, rng: random.Random) -> tuple[str, str] | None:
-    others = [x for x in cable.paragraphs if x.num > 0 and x.label != para.label and normalize(s) not in normalize(x.text)]
+    others = [
+        x for x in cable.paragraphs if x.num > 0 and x.label != para.label and normalize(s) not in normalize(x.text)
+    ]
     if not others:
         return None
     return s, f"{cable.id} ¶{rng.choice(others).label}"

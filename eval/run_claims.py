@@ -43,7 +43,11 @@ def report(rows: list[dict]) -> str:
     lines = ["kind | right / n | share | 95% bootstrap interval | judged share | median s"]
     for kind in sorted(by, key=lambda k: (k.startswith("ALL"), k)):
         xs = by[kind]
-        sub = [r for r in rows if r["kind"] == kind or kind.startswith("ALL") and (r["expect"] == "accept") == ("true" in kind)]
+        sub = [
+            r
+            for r in rows
+            if r["kind"] == kind or kind.startswith("ALL") and (r["expect"] == "accept") == ("true" in kind)
+        ]
         judged = sum(r["judge_calls"] > 0 for r in sub) / max(1, len(sub))
         secs = sorted(r["seconds"] for r in sub)
         lo, hi = interval(xs, rng)

@@ -67,7 +67,7 @@ class Settings:
     # for a verbatim whole sentence of the cited paragraph; everything else that passes them is at best partial)
     judge: str = "llm"
     judge_candidates: int = 2  # paragraphs judged per sentence, best lexical match first
-    judge_passage_chars: int = 1500  # paragraph text shown to the judge when it is not already in the prompt
+    judge_passage_chars: int = 700  # paragraph text (around the matching span) a judge working alone reads
     # limits
     max_question_chars: int = 2000
     max_history_turns: int = 20

@@ -130,7 +130,10 @@ def test_metadata_answers_do_not_stick_to_follow_ups(crafted_answerer) -> None: 
     history = [Turn(first.question, first.text, first.standalone_question)]
     follow = a.ask("And what did he say about the pineapple harvest?", history)
     assert "signed" not in follow.text and llm.prompts  # the model was asked; no templated signer answer
-    for q in ("Who signed the harvest agreement mentioned in 08ATLANTIS777?", "Did 08ATLANTIS777 mention a signed deal?"):
+    for q in (
+        "Who signed the harvest agreement mentioned in 08ATLANTIS777?",
+        "Did 08ATLANTIS777 mention a signed deal?",
+    ):
         assert "signed by" not in a.ask(q).text
 
 

@@ -4,7 +4,8 @@ sentence, a metadata answer, a sentence of a text given to `cables check`) is a 
 
 For each sentence, the paragraphs it may rest on pass the cheap filters first: no figure the paragraph (or the
 question) does not carry, and a support score (support.py: lexical recall, embedding similarity, penalties for names
-and negations the paragraph does not carry) of at least `check_partial`; for an answer, a span about the question.
+and negations the paragraph does not carry) of at least `check_partial`. An answer's candidates are the passages the
+model was shown, nothing else retrieved.
 Of those that pass, the best `judge_candidates` are decided:
 - a sentence that is verbatim a whole sentence of the paragraph is `supported` (basis "verbatim");
 - otherwise the entailment judge decides: YES is `supported` (basis "judge"), NO is `unsupported`;
@@ -26,7 +27,7 @@ from ..text.words import normalize, tokenize
 from .attribution import REFUSAL, Attributor, Candidate, Draft, build_report
 from .citations import strip_citations
 from .judge import Claim, Frame, Judge
-from .support import Idf, Scorer, SupportScore, coverage, is_factual, new_figures
+from .support import Idf, Scorer, SupportScore, is_factual, new_figures
 
 Progress = Callable[[int, int], None]
 # sentences about the passages rather than about the world
@@ -77,7 +78,7 @@ class Gate:
         shown_refs = d.citations  # a checked text keeps its own citations whatever the verdict
         accepted: list[tuple[Candidate, SupportScore, str]] = []
         for cand, sup in passing[: max(1, self.settings.judge_candidates)]:
-            basis = self._accept(d, cand, frame)
+            basis = self._accept(d, cand, sup.span, frame)
             if basis:
                 accepted.append((cand, sup, basis))
                 if d.origin != "text":
@@ -100,7 +101,7 @@ class Gate:
 
     def _filter(self, d: Draft) -> list[tuple[Candidate, SupportScore]]:
         """The candidates that pass the cheap checks, best first."""
-        floor, cover = self.settings.check_partial, self.settings.span_min_cover
+        floor = self.settings.check_partial
         out: list[tuple[Candidate, SupportScore, float]] = []
         for rank, cand in enumerate(d.candidates):
             if new_figures(d.text, cand.text, d.question):
@@ -108,8 +109,6 @@ class Gate:
             sup = self.scorer.support(d.text, cand.ref, cand.text, d.question)
             if sup.score < floor and not (d.origin == "quote" and _verbatim(d.text, cand.text)):
                 continue
-            if d.origin == "model" and coverage(d.question, sup.span, self.idf) < cover:
-                continue  # true of some paragraph, but not of one about the question
             out.append((cand, sup, sup.score - 0.01 * rank))
         out.sort(key=lambda x: -x[2])
         return [(c, s) for c, s, _ in out]
@@ -118,14 +117,17 @@ class Gate:
         scored = [self.scorer.support(d.text, c.ref, c.text, d.question) for c in d.candidates]
         return max(scored, key=lambda x: x.score, default=SupportScore(0.0, "", None))
 
-    def _accept(self, d: Draft, cand: Candidate, frame: Frame | None) -> str:
+    def _accept(self, d: Draft, cand: Candidate, span: str, frame: Frame | None) -> str:
         """'verbatim', 'judge' or 'lexical' when the paragraph is accepted as this sentence's support; '' if not."""
         if d.origin != "quote" and _verbatim(d.text, cand.text):
             return "verbatim"
         if self.judge is None:
             return "" if d.origin == "quote" else "lexical"
         in_prompt = frame if d.origin in ("model", "quote") else None
-        claim = Claim(d.text.strip("\u201c\u201d"), cand.text, cand.label, d.question, d.origin == "quote")
+        passage = window(cand.text, span, self.settings.judge_passage_chars)
+        claim = Claim(
+            strip_citations(d.text).strip("\u201c\u201d"), passage, cand.label, d.question, d.origin == "quote"
+        )
         return "judge" if self.judge.entails(claim, in_prompt) else ""
 
 
@@ -133,3 +135,20 @@ def _verbatim(sentence: str, paragraph: str) -> bool:
     """The sentence (its citations removed) is, word for word, one whole sentence of the paragraph."""
     claim = normalize(strip_citations(sentence))
     return len(claim) >= 20 and any(normalize(s) == claim for s in split_sentences(paragraph))
+
+
+def window(text: str, span: str, chars: int) -> str:
+    """The paragraph, or when it is longer than `chars`, the part of it around the best-matching span (whole
+    sentences, the span's neighbours first): what a judge working alone reads. Judge cost grows with its length."""
+    if len(text) <= chars:
+        return text
+    sents = split_sentences(text)
+    hit = next((i for i, s in enumerate(sents) if s and s in span), 0)
+    lo = hi = hit
+    while True:
+        grew = False
+        for j in (lo - 1, hi + 1):
+            if 0 <= j < len(sents) and len(" ".join(sents[min(lo, j) : max(hi, j) + 1])) <= chars:
+                lo, hi, grew = min(lo, j), max(hi, j), True
+        if not grew:
+            return " ".join(sents[lo : hi + 1])[: max(chars, len(sents[hit]))]
