@@ -125,9 +125,8 @@ class Gate:
             return "" if d.origin == "quote" else "lexical"
         in_prompt = frame if d.origin in ("model", "quote") else None
         passage = window(cand.text, span, self.settings.judge_passage_chars)
-        claim = Claim(
-            strip_citations(d.text).strip("\u201c\u201d"), passage, cand.label, d.question, d.origin == "quote"
-        )
+        said = strip_citations(d.text) if d.origin == "text" else d.text.strip("\u201c\u201d")
+        claim = Claim(said, passage, cand.label, d.question, d.origin == "quote")
         return "judge" if self.judge.entails(claim, in_prompt) else ""
 
 
