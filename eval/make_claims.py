@@ -6,7 +6,7 @@ Every claim is made from one sentence of one real paragraph (no paragraph is use
 | kind | made how | expect |
 |---|---|---|
 | true_quote | the sentence verbatim | accept |
-| true_paraphrase | synonyms swapped, a parenthesis or opening connective dropped, "X said that Y" -> "According to X, Y" | accept |
+| true_paraphrase | a synonym swapped, a parenthesis dropped, "X said that Y" -> "According to X, Y" | accept |
 | negation | "not" added after the first auxiliary (or "said" -> "did not say"), or an existing "not" removed | reject |
 | swapped_roles | two names around an asymmetric verb (told, urged, accused...) swapped | reject |
 | changed_number | one figure changed (a year by 1-3, another by about a third) | reject |
@@ -88,10 +88,13 @@ ASYM = (
 )
 NAME = r"(?<![\w-])([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,}){0,2})(?![\w-])"
 NOT_NAMES = frozenset(
-    "The This That These Those He She They We It In On At For From With After Before During When While If But And "
-    "Post Embassy Government Ministry President Minister Ambassador Secretary Prime Foreign Deputy General Director "
-    "January February March April May June July August September October November December Monday Tuesday Wednesday "
-    "Thursday Friday Saturday Sunday Mission Department Council Party Parliament State National Comment End".split()
+    (  # noqa: SIM905 - a word list reads best as words
+        "The This That These Those He She They We It In On At For From With After Before During When While If But "
+        "And Post Embassy Government Ministry President Minister Ambassador Secretary Prime Foreign Deputy General "
+        "Director January February March April May June July August September October November December Monday "
+        "Tuesday Wednesday Thursday Friday Saturday Sunday Mission Department Council Party Parliament State National "
+        "Comment End"
+    ).split()
 )
 OUT_OF_CONTEXT = re.compile(
     r"\b(?:denied|rejected|dismissed|refuted)\s+(?:(?:the\s+)?(?:reports?|claims?|allegations?|rumou?rs?|"

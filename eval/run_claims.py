@@ -65,12 +65,21 @@ def main() -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--fast", action="store_true")
     p.add_argument("--kinds", default="")
+    p.add_argument("--per-kind", type=int, default=0, help="the first N claims of each kind (0: all)")
     args = p.parse_args()
     settings = Settings.from_env(index_dir=args.index, judge="none" if args.fast else None)
     items = [json.loads(x) for x in (SETS / "claims.jsonl").read_text().splitlines()]
     items = [i for i in items if args.split == "all" or i["split"] == args.split]
     if args.kinds:
         items = [i for i in items if i["kind"] in args.kinds.split(",")]
+    if args.per_kind:
+        taken: dict[str, int] = defaultdict(int)
+        keep = []
+        for i in items:
+            taken[i["kind"]] += 1
+            if taken[i["kind"]] <= args.per_kind:
+                keep.append(i)
+        items = keep
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = {json.loads(x)["id"]: json.loads(x) for x in out.read_text().splitlines()} if out.exists() else {}

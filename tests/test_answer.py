@@ -13,10 +13,9 @@ from rag.answer.pipeline import ABSTAIN_TEXT, Answerer, Done, Status, Token
 from rag.answer.prompting import as_data, render
 from rag.components import open_components
 from rag.errors import InputTooLargeError, PromptError
+from rag.fakes import ScriptedJudge, verbatim_judge
 from rag.ingest.build import ingest
 from rag.settings import Settings
-
-from rag.fakes import ScriptedJudge, verbatim_judge
 
 from .conftest import FIXTURES, FakeEmbedder, FakeLLM
 

@@ -23,7 +23,8 @@ def fast(real_pipeline):  # type: ignore[no-untyped-def]
 def test_true_quote_is_supported(checker) -> None:  # type: ignore[no-untyped-def]
     """A fragment quoted word for word: the (strict, scripted) judge is asked and accepts it."""
     r = checker.check_text(
-        "Minister of Transportation and Aviation Ibrahim Kemoh Sesay relieved of his duties August 4 [08FREETOWN389 ¶2]."
+        "Minister of Transportation and Aviation Ibrahim Kemoh Sesay relieved of his duties August 4 "
+        "[08FREETOWN389 ¶2]."
     )
     assert r.sentences[0].verdict == "supported" and r.sentences[0].basis == "judge"
     assert not r.invalid_citations and r.ok

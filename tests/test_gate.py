@@ -186,7 +186,10 @@ def test_states_on_screen_and_in_text() -> None:
 
 
 def test_paragraph_breaks_and_list_items_end_sentences() -> None:
-    text = "The minister resigned on Monday [08ATLANTIS777 ¶2].\n\nthe governor denied it [08ATLANTIS777 ¶2].\n- exports doubled"
+    text = (
+        "The minister resigned on Monday [08ATLANTIS777 ¶2].\n\nthe governor denied it [08ATLANTIS777 ¶2].\n"
+        "- exports doubled"
+    )
     assert split_sentences(text) == [
         "The minister resigned on Monday [08ATLANTIS777 ¶2].",
         "the governor denied it [08ATLANTIS777 ¶2].",
