@@ -224,3 +224,34 @@ def test_prompt_subject_comes_from_the_cable_record() -> None:
     meta = {"08ATLANTIS777": CableMeta("08ATLANTIS777", "2008-11-04 06:06", "", "", "PINEAPPLE HARVEST")}
     prompt = answer_prompt(load_set(str(REPO_ROOT / "prompts")), "q?", [hit], meta, None, 480, 300)
     assert "subject: PINEAPPLE HARVEST" in prompt and "signed TESTER" not in prompt
+
+
+@pytest.mark.llm
+@pytest.mark.skipif(os.environ.get("CABLES_SKIP_LLM") == "1", reason="CABLES_SKIP_LLM=1")
+def test_real_judge_rejects_a_swapped_role_in_the_chat(real_pipeline, real_settings) -> None:  # type: ignore[no-untyped-def]
+    """The real default model judges, in the answer prompt's frame (KV re-used), a scripted answer: the true sentence
+    is accepted, the same words with the roles swapped are rejected and shown with no citation."""
+    from rag.backends.loaders import load_llm
+    from rag.backends.llm import Message
+    from rag.components import open_answerer
+    from rag.present.html import sentence_html
+
+    real = load_llm(real_settings)
+    true = "Ambassador Daniel Benjamin congratulated President Saleh on the success of the London meeting."
+    swapped = "President Saleh congratulated Ambassador Daniel Benjamin on the success of the London meeting."
+
+    class ScriptedAnswerRealJudge:
+        name = "scripted-answer+real-judge"
+
+        def stream(self, messages, max_tokens):  # type: ignore[no-untyped-def]
+            yield f"{true} [P1] {swapped} [P1]"
+
+        def choose(self, messages: list[Message], options):  # type: ignore[no-untyped-def]
+            return real.choose(messages, options)
+
+    answerer = open_answerer(real_settings, llm=ScriptedAnswerRealJudge(), components=real_pipeline)
+    ans = answerer.ask("What did Ambassador Daniel Benjamin and President Saleh discuss on January 31, 2010?")
+    got = {s.text: s for s in ans.sentences}
+    assert got[true].verdict == "supported" and got[true].basis == "judge"
+    assert got[swapped].verdict == "unsupported" and not got[swapped].citations
+    assert "✔" not in sentence_html(got[swapped])
