@@ -231,8 +231,8 @@ def test_prompt_subject_comes_from_the_cable_record() -> None:
 def test_real_judge_rejects_a_swapped_role_in_the_chat(real_pipeline, real_settings) -> None:  # type: ignore[no-untyped-def]
     """The real default model judges, in the answer prompt's frame (KV re-used), a scripted answer: the true sentence
     is accepted, the same words with the roles swapped are rejected and shown with no citation."""
-    from rag.backends.loaders import load_llm
     from rag.backends.llm import Message
+    from rag.backends.loaders import load_llm
     from rag.components import open_answerer
     from rag.present.html import sentence_html
 
