@@ -4,6 +4,7 @@ end-to-end test with the real llama.cpp model on the real index."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -69,10 +70,16 @@ def test_supported_answer_is_cited_to_its_paragraph(crafted_answerer) -> None:  
 
 
 def test_fabricated_number_is_never_shown_as_cited(crafted_answerer) -> None:  # type: ignore[no-untyped-def]
-    a, _ = crafted_answerer("The pineapple harvest reached 9,900 tonnes in 2008 [P1].")
+    """Even with a judge that says YES to everything, a figure the paragraph does not carry is never cited."""
+    from rag.present.html import answer_html
+
+    a, _ = crafted_answerer("The pineapple harvest reached 9,900 tonnes in 2008 [P1].", ScriptedJudge(lambda c: True))
     ans = a.ask("How large was the pineapple harvest in Atlantis in 2008?")
-    assert all(not s.citations for s in ans.sentences if s.verdict == "unsupported")
-    assert "9,900" not in " ".join(c.raw for c in ans.citations)
+    fabricated = [s for s in ans.sentences if "9,900" in s.text]
+    assert all(s.verdict == "unsupported" and not s.citations for s in fabricated)
+    html = answer_html(ans)
+    assert "9,900" not in html or not re.search(r"9,900[^<]*</span>\s*<span class=\"badge supported", html)
+    assert all("9,900" not in s.text for s in ans.sentences if s.verdict in ("supported", "partial"))
 
 
 def test_injected_instructions_stay_data(crafted_answerer) -> None:  # type: ignore[no-untyped-def]

@@ -195,6 +195,12 @@ def test_paragraph_breaks_and_list_items_end_sentences() -> None:
         "the governor denied it [08ATLANTIS777 ¶2].",
         "- exports doubled",
     ]
+    # no full stop before the break: the blank line alone ends the sentence
+    assert split_sentences("Talks failed [08ATLANTIS777 ¶1]\n\nthe minister resigned\n1. exports doubled") == [
+        "Talks failed [08ATLANTIS777 ¶1]",
+        "the minister resigned",
+        "1. exports doubled",
+    ]
 
 
 def test_check_text_judges_a_lower_case_paragraph_alone(built) -> None:  # type: ignore[no-untyped-def]
