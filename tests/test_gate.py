@@ -234,3 +234,13 @@ def test_attributor_markers_leave_names_alone(built) -> None:  # type: ignore[no
     hits = c.retriever.search("P5+1 talks Geneva", k=3).hits
     drafts = att.answer_drafts("The P5+1 talks resumed in Geneva [P1]. The P5 members met (P2).", hits, "q")
     assert [d.text for d in drafts] == ["The P5+1 talks resumed in Geneva.", "The P5 members met."]
+
+
+def test_a_denied_clause_is_not_support_even_for_a_lenient_judge(built) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14: "He denied reports that the minister resigned" was taken to support "the minister resigned"."""
+    lenient = ScriptedJudge(lambda c: True)
+    ans = answerer(built, "Minister Coral Reef resigned [P1]. The P5+1 talks resumed in Geneva [P1].", lenient).ask(
+        "Did Minister Coral Reef resign, and where did the P5+1 talks resume?"
+    )
+    got = {s.text: s.verdict for s in ans.sentences}
+    assert got == {"Minister Coral Reef resigned.": "unsupported", "The P5+1 talks resumed in Geneva.": "supported"}

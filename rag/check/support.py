@@ -50,6 +50,26 @@ def new_figures(sentence: str, text: str, given: str = "") -> set[str]:
     return numbers(strip_citations(sentence)) - numbers(text) - numbers(given)
 
 
+# words after which a clause is reported, not asserted: "denied (reports) that X", "asked whether X", "urged that X"
+_UNASSERTED = re.compile(
+    r"\b(deny|denies|denied|denying|reject(?:s|ed)?|dismiss(?:es|ed)?|refute[sd]?|ask(?:s|ed)?|wonder(?:s|ed)?|"
+    r"question(?:s|ed)?|inquired|whether|if|unless|urge[sd]?|propose[sd]?|hope[sd]?|want(?:s|ed)?|demand(?:s|ed)?|"
+    r"call(?:s|ed)? for|recommend(?:s|ed)?|rumou?rs?|allegations?|speculation|suggestions?)"
+    r"(?: [a-z]+){0,3}? (?:that )?$"
+)
+
+
+def unasserted(sentence: str, text: str) -> bool:
+    """The sentence occurs in the paragraph only inside a clause the paragraph reports rather than asserts ("He
+    denied reports that the minister resigned" does not support "the minister resigned")."""
+    claim = normalize(strip_citations(sentence))
+    if len(claim.split()) < 4:
+        return False
+    body = normalize(text)
+    found = [i for i in range(len(body)) if body.startswith(claim, i)]
+    return bool(found) and all(_UNASSERTED.search(body[max(0, i - 80) : i].rstrip() + " ") for i in found)
+
+
 def coverage(query: str, text: str, idf: Idf) -> float:
     """IDF-weighted share of the query's words that occur in `text`."""
     q = set(tokenize(query))
