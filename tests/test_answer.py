@@ -115,17 +115,25 @@ def test_metadata_question_is_answered_from_the_record_and_checked(crafted_answe
     a, llm = crafted_answerer("should not be called", judge)
     ans = a.ask("Who signed cable 08ATLANTIS777?")
     assert ans.text == "Cable 08ATLANTIS777 was signed by TESTER." and ans.citations[0].paragraph == "2"
-    assert not llm.prompts  # no generation
-    assert [(c.text, c.label) for c, _ in judge.seen] == [(ans.text, "08ATLANTIS777 ¶2")]  # but it was judged
-    assert ans.sentences[0].origin == "metadata" and ans.sentences[0].basis == "judge"
+    assert not llm.prompts and not judge.seen  # no generation, no judge: we word it, the value is checked verbatim
+    assert ans.sentences[0].origin == "metadata" and ans.sentences[0].basis == "verbatim"
     ans = a.ask("What classification did 08ATLANTIS777 carry?")
     assert "CONFIDENTIAL" in ans.text and ans.citations[0].paragraph == "0"
 
 
-def test_a_metadata_answer_the_judge_rejects_is_not_shown(crafted_answerer) -> None:  # type: ignore[no-untyped-def]
-    a, llm = crafted_answerer("NOT IN CABLES", ScriptedJudge(lambda c: False))
-    ans = a.ask("Who signed cable 08ATLANTIS777?")
-    assert ans.abstained and not ans.citations and llm.prompts  # fell through to the model, which refused
+def test_a_metadata_value_the_paragraph_lacks_is_not_shown(crafted_answerer) -> None:  # type: ignore[no-untyped-def]
+    from rag.ids import ParagraphRef
+
+    a, _ = crafted_answerer("NOT IN CABLES")
+    att = a.gate.attributor
+    ok = att.metadata_draft(
+        "Cable 08ATLANTIS777 was signed by TESTER.", "TESTER", ParagraphRef("08ATLANTIS777", "2"), "q"
+    )
+    bad = att.metadata_draft(
+        "Cable 08ATLANTIS777 was signed by SMITH.", "SMITH", ParagraphRef("08ATLANTIS777", "2"), "q"
+    )
+    rep = a.gate.verify([ok, bad])
+    assert [s.verdict for s in rep.sentences] == ["supported", "unsupported"] and not rep.sentences[1].citations
 
 
 def test_metadata_answers_do_not_stick_to_follow_ups(crafted_answerer) -> None:  # type: ignore[no-untyped-def]

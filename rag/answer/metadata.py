@@ -57,6 +57,7 @@ _TITLES = r"(?:Ambassador|Amb\.|Charge d'Affaires|Charge|CDA|DCM|Consul General|
 @dataclass(frozen=True)
 class MetadataAnswer:
     text: str
+    value: str  # the record's value, as the paragraph carries it
     ref: ParagraphRef  # the paragraph that carries the value
 
 
@@ -90,10 +91,10 @@ def metadata_answers(field: str, cable: Cable) -> list[MetadataAnswer]:
         return []
     head = ParagraphRef(cable.id, "0")
     if field == "signer":
-        out = [MetadataAnswer(f"Cable {cable.id} was signed by {value}.", cable.paragraphs[-1].ref)]
+        out = [MetadataAnswer(f"Cable {cable.id} was signed by {value}.", value, cable.paragraphs[-1].ref)]
         name = full_name(value, cable.classified_by)
         if name:
-            out.append(MetadataAnswer(f"Cable {cable.id} was classified by {name}.", head))
+            out.append(MetadataAnswer(f"Cable {cable.id} was classified by {name}.", name, head))
         return out
     phrase = {
         "classified_by": "was classified by",
@@ -106,4 +107,4 @@ def metadata_answers(field: str, cable: Cable) -> list[MetadataAnswer]:
     }[field]
     if field == "classified_by":
         value = re.split(r"[,;]?\s+(?:for |per |reasons?\b|\d\.\d)", value, maxsplit=1, flags=re.I)[0]
-    return [MetadataAnswer(f"Cable {cable.id} {phrase} {value}.", head)]
+    return [MetadataAnswer(f"Cable {cable.id} {phrase} {value}.", value, head)]

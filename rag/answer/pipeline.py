@@ -141,7 +141,7 @@ class Answerer:
         answers = metadata_answers(asked[0], cable)
         if not answers:
             return None
-        drafts = [self.gate.attributor.metadata_draft(m.text, m.ref, question) for m in answers]
+        drafts = [self.gate.attributor.metadata_draft(m.text, m.value, m.ref, question) for m in answers]
         return self.gate.verify(drafts)
 
     def _answer(

@@ -51,6 +51,7 @@ class Draft:
     candidates: tuple[Candidate, ...]  # the paragraphs it may rest on, the model's marked ones first
     citations: tuple[CitationRef, ...] = ()  # citations written in a checked text, valid or not
     question: str = ""  # the question an answer restates: its words need no support; a short answer is read with it
+    value: str = ""  # a metadata answer's value (the only data in a sentence we word ourselves)
 
 
 def build_report(
@@ -142,10 +143,10 @@ class Attributor:
         _, sent, cand = best
         return Draft(f"\u201c{sent}\u201d", "quote", (cand,), (), question)
 
-    def metadata_draft(self, text: str, ref: ParagraphRef, question: str) -> Draft:
+    def metadata_draft(self, text: str, value: str, ref: ParagraphRef, question: str) -> Draft:
         """A sentence stating a cable's metadata, to be checked against the paragraph that carries the value."""
         cable = self.lookup(ref.cable_id)
         para = cable.paragraph(ref.label) if cable else None
         ptext = paragraph_text(cable, para) if cable and para else ""
         cands = (Candidate(ref, ptext, str(ref)),) if ptext else ()
-        return Draft(text, "metadata", cands, (), question)
+        return Draft(text, "metadata", cands, (), question, value)

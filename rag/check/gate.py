@@ -3,7 +3,8 @@ sentence, a metadata answer, a sentence of a text given to `cables check`) is a 
 `Gate.verify` is the only function that turns drafts into verdicts: the `CitationReport` an `Answer` carries.
 
 For each sentence, the paragraphs it may rest on pass the cheap filters first: no figure the paragraph (or the
-question) does not carry, and a support score (support.py: lexical recall, embedding similarity, penalties for names
+question) does not carry, not found only inside a clause the paragraph reports rather than asserts ("denied that X",
+"asked whether X", "urged that X"), and a support score (support.py: lexical recall, embedding similarity, penalties for names
 and negations the paragraph does not carry) of at least `check_partial`. An answer's candidates are the passages the
 model was shown, nothing else retrieved.
 Of those that pass, the best `judge_candidates` are decided:
@@ -27,7 +28,7 @@ from ..text.words import normalize, tokenize
 from .attribution import REFUSAL, Attributor, Candidate, Draft, build_report
 from .citations import strip_citations
 from .judge import Claim, Frame, Judge
-from .support import Idf, Scorer, SupportScore, is_factual, new_figures
+from .support import Idf, Scorer, SupportScore, is_factual, new_figures, unasserted
 
 Progress = Callable[[int, int], None]
 # sentences about the passages rather than about the world
@@ -104,8 +105,14 @@ class Gate:
         floor = self.settings.check_partial
         out: list[tuple[Candidate, SupportScore, float]] = []
         for rank, cand in enumerate(d.candidates):
+            if d.origin == "metadata":  # worded by us from the record: only its value is data, checked verbatim
+                if d.value and normalize(d.value) in normalize(cand.text):
+                    out.append((cand, SupportScore(1.0, d.value, cand.ref), 1.0))
+                continue
             if new_figures(d.text, cand.text, d.question):
                 continue  # a figure the paragraph does not carry: rejected outright, whatever the words
+            if unasserted(d.text, cand.text):
+                continue  # the words are there, but only as something denied, asked about or proposed
             sup = self.scorer.support(d.text, cand.ref, cand.text, d.question)
             if sup.score < floor and not (d.origin == "quote" and _verbatim(d.text, cand.text)):
                 continue
@@ -119,8 +126,8 @@ class Gate:
 
     def _accept(self, d: Draft, cand: Candidate, span: str, frame: Frame | None) -> str:
         """'verbatim', 'judge' or 'lexical' when the paragraph is accepted as this sentence's support; '' if not."""
-        if d.origin != "quote" and _verbatim(d.text, cand.text):
-            return "verbatim"
+        if d.origin == "metadata" or (d.origin != "quote" and _verbatim(d.text, cand.text)):
+            return "verbatim"  # a metadata sentence passed the filter only with its value verbatim in the paragraph
         if self.judge is None:
             return "" if d.origin == "quote" else "lexical"
         in_prompt = frame if d.origin in ("model", "quote") else None
