@@ -229,7 +229,7 @@ def test_a_changed_prompt_takes_effect_without_a_restart(crafted_answerer, tmp_p
 
 def test_prompt_subject_comes_from_the_cable_record() -> None:
     """Not from a split of the passage's context line, which shifts when a field is empty."""
-    from rag.answer.prompting import answer_prompt, load_set
+    from rag.answer.prompting import answer_parts, load_set, user_message
     from rag.ids import ParagraphRef
     from rag.records import CableMeta, Hit, Passage
     from rag.settings import REPO_ROOT
@@ -237,7 +237,8 @@ def test_prompt_subject_comes_from_the_cable_record() -> None:
     ctx = "08ATLANTIS777 | 2008-11-04 | last paragraph, signed TESTER"  # no origin, no subject
     hit = Hit(Passage(ParagraphRef("08ATLANTIS777", "2"), 0, "The minister resigned.", ctx), 1.0)
     meta = {"08ATLANTIS777": CableMeta("08ATLANTIS777", "2008-11-04 06:06", "", "", "PINEAPPLE HARVEST")}
-    prompt = answer_prompt(load_set(str(REPO_ROOT / "prompts")), "q?", [hit], meta, None, 480, 300)
+    ps = load_set(str(REPO_ROOT / "prompts"))
+    prompt = user_message(ps, answer_parts(ps, "q?", [hit], meta, None, 480, 300), "q?")
     assert "subject: PINEAPPLE HARVEST" in prompt and "signed TESTER" not in prompt
 
 

@@ -146,16 +146,3 @@ def answer_parts(
 def user_message(ps: PromptSet, parts: tuple[str, str], question: str) -> str:
     """The user message: history, passages, then the question (or, for the judge, its question in the same place)."""
     return render(ps.user, history=parts[0], passages=parts[1], question=question)
-
-
-def answer_prompt(
-    ps: PromptSet,
-    question: str,
-    hits: Sequence[Hit],
-    meta: Mapping[str, CableMeta],
-    history: tuple[str, str] | None,
-    budget: int,
-    history_chars: int,
-) -> str:
-    """The user message: the previous turn (question, answer), the passages as labelled data blocks, the question."""
-    return user_message(ps, answer_parts(ps, question, hits, meta, history, budget, history_chars), question)
