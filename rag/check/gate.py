@@ -3,10 +3,10 @@ sentence, a metadata answer, a sentence of a text given to `cables check`) is a 
 `Gate.verify` is the only function that turns drafts into verdicts: the `CitationReport` an `Answer` carries.
 
 For each sentence, the paragraphs it may rest on pass the cheap filters first: no figure the paragraph (or the
-question) does not carry, not found only inside a clause the paragraph reports rather than asserts ("denied that X",
-"asked whether X", "urged that X"), and a support score (support.py: lexical recall, embedding similarity, penalties for names
-and negations the paragraph does not carry) of at least `check_partial`. An answer's candidates are the passages the
-model was shown, nothing else retrieved.
+question) does not carry; not found only inside a clause the paragraph reports rather than asserts ("denied that
+X", "asked whether X", "urged that X"); a support score (support.py: lexical recall, embedding similarity, penalties
+for names and negations the paragraph does not carry) of at least `check_partial`. An answer's candidates are the
+passages the model was shown, nothing else retrieved.
 Of those that pass, the best `judge_candidates` are decided:
 - a sentence that is verbatim a whole sentence of the paragraph is `supported` (basis "verbatim");
 - otherwise the entailment judge decides: YES is `supported` (basis "judge"), NO is `unsupported`;
