@@ -8,7 +8,8 @@ X", "asked whether X", "urged that X"); a support score (support.py: lexical rec
 for names and negations the paragraph does not carry) of at least `check_partial`. An answer's candidates are the
 passages the model was shown, nothing else retrieved.
 Of those that pass, the best `judge_candidates` are decided:
-- a sentence that is verbatim a whole sentence of the paragraph is `supported` (basis "verbatim");
+- a sentence that is verbatim a whole sentence of the paragraph is `supported` (basis "verbatim"), and so is a
+  metadata answer (worded by us from the record) whose value is verbatim in the header or signed paragraph;
 - otherwise the entailment judge decides: YES is `supported` (basis "judge"), NO is `unsupported`;
 - with the judge off (`Settings.judge = "none"`), passing the filters earns only `partial` (basis "lexical": the
   words, numbers and names match, the meaning was not checked), so no ✔ is shown without the judge except for a
