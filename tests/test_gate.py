@@ -244,3 +244,12 @@ def test_a_denied_clause_is_not_support_even_for_a_lenient_judge(built) -> None:
     )
     got = {s.text: s.verdict for s in ans.sentences}
     assert got == {"Minister Coral Reef resigned.": "unsupported", "The P5+1 talks resumed in Geneva.": "supported"}
+
+
+def test_reported_clause_cue_is_read_within_the_sentence() -> None:
+    from rag.check.support import unasserted
+
+    p = "He denied reports that the minister resigned. India pressed its demands. The UK was very direct with Pakistan."
+    assert unasserted("The minister resigned.", p)
+    assert not unasserted("The UK was very direct with Pakistan.", p)  # "demands." ends the sentence before it
+    assert not unasserted("He denied reports that the minister resigned.", p)

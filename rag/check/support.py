@@ -65,9 +65,14 @@ def unasserted(sentence: str, text: str) -> bool:
     claim = normalize(strip_citations(sentence))
     if len(claim.split()) < 4:
         return False
-    body = normalize(text)
-    found = [i for i in range(len(body)) if body.startswith(claim, i)]
-    return bool(found) and all(_UNASSERTED.search(body[max(0, i - 80) : i].rstrip() + " ") for i in found)
+    found = False
+    for sent in split_sentences(text):  # the words before it, within its own sentence
+        body = normalize(sent)
+        for i in (m.start() for m in re.finditer(re.escape(claim), body)):
+            if not _UNASSERTED.search(body[max(0, i - 80) : i].rstrip() + " "):
+                return False  # asserted somewhere
+            found = True
+    return found
 
 
 def coverage(query: str, text: str, idf: Idf) -> float:
