@@ -249,7 +249,7 @@ def test_a_denied_clause_is_not_support_even_for_a_lenient_judge(built) -> None:
 def test_reported_clause_cue_is_read_within_the_sentence() -> None:
     from rag.check.support import unasserted
 
-    p = "He denied reports that the minister resigned. India pressed its demands. The UK was very direct with Pakistan."
-    assert unasserted("The minister resigned.", p)
-    assert not unasserted("The UK was very direct with Pakistan.", p)  # "demands." ends the sentence before it
-    assert not unasserted("He denied reports that the minister resigned.", p)
+    p = "He denied reports that the harvest minister resigned in May. India pressed its demands. The UK was very direct."
+    assert unasserted("The harvest minister resigned in May.", p)
+    assert not unasserted("The UK was very direct.", p)  # "demands." ends the sentence before it
+    assert not unasserted("He denied reports that the harvest minister resigned in May.", p)
