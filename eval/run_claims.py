@@ -20,10 +20,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from rag.check.judge import Claim, Frame, Judge  # noqa: E402
 from rag.components import open_components  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 SETS = Path(__file__).resolve().parent / "sets"
+
+
+class Replay:
+    """A judge that answers from a previous run's rows where that run asked the judge once about the claim."""
+
+    name = "replay"
+
+    def __init__(self, inner: Judge, path: str) -> None:
+        self.inner = inner
+        self.current = ""
+        self.calls = 0
+        self.replayed = 0
+        rows = [json.loads(x) for x in Path(path).read_text().splitlines()]
+        self.answers = {r["id"]: r["accepted"] for r in rows if r["judge_calls"] == 1 and "judge" in r["basis"]}
+        self.answers |= {r["id"]: False for r in rows if r["judge_calls"] == 1 and not r["accepted"]}
+
+    def entails(self, claim: Claim, frame: Frame | None = None) -> bool:
+        self.calls += 1
+        if self.current in self.answers:
+            self.replayed += 1
+            return self.answers[self.current]
+        return self.inner.entails(claim, frame)
 
 
 def interval(xs: list[int], rng: random.Random, n: int = 2000) -> tuple[float, float]:
@@ -66,6 +89,11 @@ def main() -> int:
     p.add_argument("--fast", action="store_true")
     p.add_argument("--kinds", default="")
     p.add_argument("--per-kind", type=int, default=0, help="the first N claims of each kind (0: all)")
+    p.add_argument(
+        "--replay",
+        help="a previous run's rows: where it asked the judge about a claim (one call), re-use that answer instead "
+        "of asking again (the cheap filters are re-run with the current code; a claim it never judged is judged)",
+    )
     args = p.parse_args()
     settings = Settings.from_env(index_dir=args.index, judge="none" if args.fast else None)
     items = [json.loads(x) for x in (SETS / "claims.jsonl").read_text().splitlines()]
@@ -84,11 +112,15 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     done = {json.loads(x)["id"]: json.loads(x) for x in out.read_text().splitlines()} if out.exists() else {}
     gate = open_components(settings).gate
+    if args.replay and gate.judge is not None:
+        gate = gate.with_judge(Replay(gate.judge, args.replay))
     judge = gate.judge
     with open(out, "a") as f:
         for n, it in enumerate(items, 1):
             if it["id"] in done:
                 continue
+            if isinstance(judge, Replay):
+                judge.current = it["id"]
             before = getattr(judge, "calls", 0)
             t = time.perf_counter()
             rep = gate.check_text(it["claim"])
@@ -110,6 +142,8 @@ def main() -> int:
             print(f"{n}/{len(items)} {it['id']} {row['accepted']} {row['seconds']}s", file=sys.stderr, flush=True)
     rows = [done[i["id"]] for i in items if i["id"] in done]
     print(f"claims set: {len(rows)} claims ({args.split} split), judge {'off' if args.fast else settings.judge}")
+    if isinstance(judge, Replay):
+        print(f"judge answers replayed from {args.replay}: {judge.replayed} of {judge.calls} calls this run")
     print(report(rows))
     return 0
 

@@ -246,10 +246,19 @@ def test_a_denied_clause_is_not_support_even_for_a_lenient_judge(built) -> None:
     assert got == {"Minister Coral Reef resigned.": "unsupported", "The P5+1 talks resumed in Geneva.": "supported"}
 
 
+def test_a_dropped_or_added_not_is_rejected_even_by_a_lenient_judge(built) -> None:  # type: ignore[no-untyped-def]
+    lenient = ScriptedJudge(lambda c: True)
+    reply = (
+        "The ministry rejected the new tariff [P1]. The pineapple harvest in Atlantis did not reach 4,200 tonnes [P1]."
+    )
+    ans = answerer(built, reply, lenient).ask("What did the ministry do about the tariff and the harvest in Atlantis?")
+    assert [s.verdict for s in ans.sentences] == ["unsupported", "unsupported"] and not lenient.seen
+
+
 def test_reported_clause_cue_is_read_within_the_sentence() -> None:
     from rag.check.support import unasserted
 
-    p = "He denied reports that the harvest minister resigned in May. India pressed its demands. The UK was very direct."
-    assert unasserted("The harvest minister resigned in May.", p)
+    p = "He denied reports that the minister resigned in May. India pressed its demands. The UK was very direct."
+    assert unasserted("The minister resigned in May.", p)
     assert not unasserted("The UK was very direct.", p)  # "demands." ends the sentence before it
-    assert not unasserted("He denied reports that the harvest minister resigned in May.", p)
+    assert not unasserted("He denied reports that the minister resigned in May.", p)

@@ -4,7 +4,8 @@ sentence, a metadata answer, a sentence of a text given to `cables check`) is a 
 
 For each sentence, the paragraphs it may rest on pass the cheap filters first: no figure the paragraph (or the
 question) does not carry; not found only inside a clause the paragraph reports rather than asserts ("denied that
-X", "asked whether X", "urged that X"); a support score (support.py: lexical recall, embedding similarity, penalties
+X", "asked whether X", "urged that X"); no "not" (never, no...) on one side only of the claim and the paragraph
+sentence it matches best; a support score (support.py: lexical recall, embedding similarity, penalties
 for names and negations the paragraph does not carry) of at least `check_partial`. An answer's candidates are the
 passages the model was shown, nothing else retrieved.
 Of those that pass, the best `judge_candidates` are decided:
@@ -29,7 +30,7 @@ from ..text.words import normalize, tokenize
 from .attribution import REFUSAL, Attributor, Candidate, Draft, build_report
 from .citations import strip_citations
 from .judge import Claim, Frame, Judge
-from .support import Idf, Scorer, SupportScore, is_factual, new_figures, unasserted
+from .support import Idf, Scorer, SupportScore, is_factual, negation_flip, new_figures, unasserted
 
 Progress = Callable[[int, int], None]
 # sentences about the passages rather than about the world
@@ -114,6 +115,8 @@ class Gate:
                 continue  # a figure the paragraph does not carry: rejected outright, whatever the words
             if unasserted(d.text, cand.text):
                 continue  # the words are there, but only as something denied, asked about or proposed
+            if negation_flip(d.text, cand.text, d.question):
+                continue  # "not" on one side only
             sup = self.scorer.support(d.text, cand.ref, cand.text, d.question)
             if sup.score < floor and not (d.origin == "quote" and _verbatim(d.text, cand.text)):
                 continue

@@ -50,6 +50,20 @@ def new_figures(sentence: str, text: str, given: str = "") -> set[str]:
     return numbers(strip_citations(sentence)) - numbers(text) - numbers(given)
 
 
+def negation_flip(sentence: str, text: str, given: str = "") -> bool:
+    """The sentence says "not" (never, no...) where the paragraph's sentence it matches best does not, or the other
+    way round: a negated or un-negated claim, rejected before any judge (small judges miss a lone "not")."""
+    claim = strip_citations(sentence)
+    if _NEG.search(given):
+        return False
+    ctoks = set(tokenize(claim))
+    sents = split_sentences(text)
+    if not ctoks or not sents:
+        return False
+    best = max(sents, key=lambda x: len(ctoks & set(tokenize(x))))
+    return bool(_NEG.search(claim)) != bool(_NEG.search(best))
+
+
 # words after which a clause is reported, not asserted: "denied (reports) that X", "asked whether X", "urged that X"
 _UNASSERTED = re.compile(
     r"\b(deny|denies|denied|denying|reject(?:s|ed)?|dismiss(?:es|ed)?|refute[sd]?|ask(?:s|ed)?|wonder(?:s|ed)?|"
