@@ -247,12 +247,10 @@ def test_a_denied_clause_is_not_support_even_for_a_lenient_judge(built) -> None:
 
 
 def test_a_dropped_or_added_not_is_rejected_even_by_a_lenient_judge(built) -> None:  # type: ignore[no-untyped-def]
-    lenient = ScriptedJudge(lambda c: True)
-    reply = (
-        "The ministry rejected the new tariff [P1]. The pineapple harvest in Atlantis did not reach 4,200 tonnes [P1]."
-    )
+    lenient = ScriptedJudge(lambda c: not c.must_answer)  # says YES to every claim (no quote answers)
+    reply = "The ministry rejected the new tariff [P1]. The harvest in Atlantis did not reach 4,200 tonnes [P1]."
     ans = answerer(built, reply, lenient).ask("What did the ministry do about the tariff and the harvest in Atlantis?")
-    assert [s.verdict for s in ans.sentences] == ["unsupported", "unsupported"] and not lenient.seen
+    assert ans.abstained and not [c for c, _ in lenient.seen if not c.must_answer]  # filtered before the judge
 
 
 def test_reported_clause_cue_is_read_within_the_sentence() -> None:
