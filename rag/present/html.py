@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from types import MappingProxyType
 
 from ..ids import ParagraphRef
 from ..records import Answer, Cable, Hit, SentenceCheck
-from .text import CLOSEST_HEADING
-
-BADGES = MappingProxyType(
-    {
-        "supported": ("✔", "verified: the cited paragraph states this"),
-        "partial": ("◐", "partly verified: words and figures match the cited paragraph; the meaning was not checked"),
-        "unsupported": ("✘", "not verified: no retrieved paragraph was found to state this"),
-        "uncited": ("✘", "no citation"),
-        "not_factual": ("–", "not a checked claim"),
-    }
-)
+from .text import CLOSEST_HEADING, MARKS
 
 
 def esc(text: str) -> str:
@@ -37,7 +26,7 @@ def chip(ref: ParagraphRef, partial: bool = False) -> str:
 
 def sentence_html(s: SentenceCheck) -> str:
     """One sentence with its badge; a chip only for a supported or partial verdict (the gate's, as reported)."""
-    icon, title = BADGES.get(s.verdict, ("?", s.verdict))
+    icon, _, title = MARKS.get(s.verdict, ("?", s.verdict, s.verdict))
     badge = f'<span class="badge {esc(s.verdict)}" title="{esc(title)}">{icon}</span>'
     if s.verdict in ("supported", "partial"):
         cites = " ".join(chip(r, s.verdict == "partial") for r in (c.ref for c in s.citations) if r is not None)

@@ -7,14 +7,14 @@ from types import MappingProxyType
 
 from ..records import Answer, SentenceCheck
 
-# verdict -> (mark, word); the same states as the chat's badges
+# verdict -> (mark, word, what it means): the one table of states, for text, exports and the chat's badges
 MARKS = MappingProxyType(
     {
-        "supported": ("✔", "verified"),
-        "partial": ("◐", "partly verified"),
-        "unsupported": ("✘", "not verified"),
-        "uncited": ("✘", "no citation"),
-        "not_factual": ("–", "not a checked claim"),
+        "supported": ("✔", "verified", "verified: the cited paragraph states this"),
+        "partial": ("◐", "partly verified", "partly verified: words and figures match; the meaning was not checked"),
+        "unsupported": ("✘", "not verified", "not verified: no paragraph the model saw was found to state this"),
+        "uncited": ("✘", "no citation", "no citation"),
+        "not_factual": ("–", "not a checked claim", "not a checked claim"),
     }
 )
 CLOSEST_HEADING = "Closest paragraphs (not an answer; nothing in them was verified as one):"
@@ -22,7 +22,7 @@ CLOSEST_HEADING = "Closest paragraphs (not an answer; nothing in them was verifi
 
 def sentence_text(s: SentenceCheck) -> str:
     """`text [09X ¶2] ✔`; a partial sentence's label says so; unsupported and not-factual sentences carry no label."""
-    mark, word = MARKS.get(s.verdict, ("?", s.verdict))
+    mark, word, _ = MARKS.get(s.verdict, ("?", s.verdict, ""))
     if s.verdict == "supported" and s.citations:
         return f"{s.text} [{'; '.join(c.raw or c.cable_id for c in s.citations)}] {mark}"
     if s.verdict == "partial" and s.citations:
