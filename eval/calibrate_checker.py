@@ -41,7 +41,7 @@ def main() -> int:
     args = p.parse_args()
     settings = Settings.from_env(index_dir=args.index)
     pipe = open_components(settings)
-    checker = pipe.attributor.scorer
+    checker = pipe.gate.scorer
     rng = random.Random(3)
     ids = pipe.index.store.cable_ids()
     rows: dict[str, list[float]] = {"true": [], "neighbour": [], "random": [], "distorted": []}

@@ -9,10 +9,12 @@ import hashlib
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from .backends.llm import Message
+from .text.words import normalize
 
 _WORDS = re.compile(r"[a-z0-9]{3,}")
 
@@ -70,13 +72,16 @@ class StandInEmbedder:
 
 
 class FakeLLM:
-    """Replays a scripted answer word by word (a string, or a function of the user prompt); records the prompts."""
+    """Replays a scripted answer word by word (a string, or a function of the user prompt); records the prompts.
+    `choose` answers constrained questions (the judge's YES/NO) by `chooser(prompt)`, the last option by default."""
 
     name = "fake-llm"
 
-    def __init__(self, reply: str | Callable[[str], str]) -> None:
+    def __init__(self, reply: str | Callable[[str], str], chooser: Callable[[str], str] | None = None) -> None:
         self.reply = reply
+        self.chooser = chooser
         self.prompts: list[str] = []
+        self.choices: list[str] = []
 
     def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
         prompt = messages[-1].content
@@ -84,3 +89,34 @@ class FakeLLM:
         text = self.reply(prompt) if callable(self.reply) else self.reply
         for w in text.split(" "):
             yield w + " "
+
+    def choose(self, messages: Sequence[Message], options: Sequence[str]) -> str:
+        prompt = messages[-1].content
+        self.choices.append(prompt)
+        pick = self.chooser(prompt) if self.chooser else options[-1]
+        return pick if pick in options else options[-1]
+
+
+class ScriptedJudge:
+    """An entailment judge for unit tests (rag.check.judge.Judge): `rule(claim)` decides; every claim it saw is
+    recorded with its verdict. Claims are rag.check.judge.Claim (typed Any here: fakes sit below the check layer)."""
+
+    name = "scripted-judge"
+
+    def __init__(self, rule: Callable[[Any], bool]) -> None:
+        self.rule = rule
+        self.seen: list[tuple[Any, bool]] = []
+
+    def entails(self, claim: Any, frame: Any = None) -> bool:
+        ok = bool(self.rule(claim))
+        self.seen.append((claim, ok))
+        return ok
+
+    @property
+    def accepted(self) -> set[str]:
+        return {c.text for c, ok in self.seen if ok}
+
+
+def verbatim_judge() -> ScriptedJudge:
+    """A strict stand-in: YES only when the claim, as words, occurs in the paragraph (and a quote always answers)."""
+    return ScriptedJudge(lambda c: c.must_answer or normalize(c.text) in normalize(c.passage))

@@ -155,6 +155,8 @@ class SentenceCheck:
     score: float
     best: ParagraphRef | None = None  # the paragraph that supports it best
     span: str = ""  # that paragraph's best-matching span
+    origin: str = "text"  # what produced it: model | quote | metadata | text (a text given to `cables check`)
+    basis: str = ""  # what decided a supported/partial verdict: judge | verbatim | lexical (judge off)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,11 @@ class Settings:
     check_negation_penalty: float = 0.15
     span_min_cover: float = 0.25  # IDF-weighted share of the question's words the supporting span must carry
     extract_min_cover: float = 0.6  # share of the question's content words a quoted sentence must carry
+    # the entailment judge: "llm" (the answering model asked YES/NO) or "none" (lexical checks only: no ✔ except
+    # for a verbatim whole sentence of the cited paragraph; everything else that passes them is at best partial)
+    judge: str = "llm"
+    judge_candidates: int = 2  # paragraphs judged per sentence, best lexical match first
+    judge_passage_chars: int = 700  # paragraph text (around the matching span) a judge working alone reads
     # limits
     max_question_chars: int = 2000
     max_history_turns: int = 20

@@ -1,6 +1,10 @@
-"""Grounded answers: retrieve, ask the local model with a short prompt, then hand every sentence to the checking
-stage (rag/check/attribution.py), which attributes it to the paragraph that supports it. Citations never depend on
-the model obeying a format."""
+"""Grounded answers: retrieve, ask the local model with a short prompt, then hand every sentence to the verification
+gate (rag/check/gate.py). An `Answer` is built in one place here (`_answer`), from the gate's report only: nothing the
+gate did not decide reaches the screen, and citations never depend on the model obeying a format.
+
+Tokens are streamed as a draft (the chat greys it out, "checking…") and replaced by the verified answer. A refusal by
+the model is an abstention; a passage sentence may stand in as the answer only if the judge says it answers the
+question; a metadata answer is given only when the current question itself asks for a named cable's metadata."""
 
 from __future__ import annotations
 
@@ -9,17 +13,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..backends.llm import LLM, Message
-from ..check.attribution import REFUSAL, Attributor, build_report
+from ..check.attribution import REFUSAL
+from ..check.gate import Gate
+from ..check.judge import Frame
 from ..errors import InputTooLargeError
-from ..records import EMPTY_REPORT, Answer, Hit, SentenceCheck, Timing
-from ..retrieve.fusion import Retrieval, Retriever
+from ..records import EMPTY_REPORT, Answer, CitationReport, Hit, Timing
+from ..retrieve.fusion import Retriever
 from ..retrieve.query import Filters
 from ..settings import Settings
+from ..text.sentences import split_sentences
 from . import prompting
 from .conversation import Turn, standalone_question
-from .metadata import metadata_answer
+from .metadata import asked_field, metadata_answers
 
 ABSTAIN_TEXT = "The indexed cables do not answer this question."
+VERIFIED = ("supported", "partial")
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,8 @@ class Status:
 
 @dataclass(frozen=True)
 class Token:
+    """A piece of the model's draft: shown as a draft while it is written, never as the answer."""
+
     text: str
 
 
@@ -41,10 +51,10 @@ Event = Status | Token | Done
 
 
 class Answerer:
-    def __init__(self, retriever: Retriever, llm: LLM, attributor: Attributor, settings: Settings) -> None:
+    def __init__(self, retriever: Retriever, llm: LLM, gate: Gate, settings: Settings) -> None:
         self.retriever = retriever
         self.llm = llm
-        self.attributor = attributor
+        self.gate = gate
         self.settings = settings
 
     @property
@@ -58,6 +68,7 @@ class Answerer:
         raise RuntimeError("answer stream ended without a result")
 
     def stream(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Iterator[Event]:
+        # long: one pass through the stages, in order, each step a line or two
         s = self.settings
         if len(question) > s.max_question_chars:
             raise InputTooLargeError(f"question is {len(question)} characters; the limit is {s.max_question_chars}")
@@ -68,20 +79,22 @@ class Answerer:
         r = self.retriever.search(sq, k=s.k, filters=filters)
         t_ret = time.perf_counter() - t0
         if not r.hits or (r.top_dense < s.dense_floor and not r.query.cable_ids):
-            yield Done(self._abstain(question, sq, r.hits, Timing(t_ret, 0.0, time.perf_counter() - t0)))
+            yield Done(self._answer(question, sq, None, r.hits, Timing(t_ret, 0.0, time.perf_counter() - t0)))
             return
-        direct = self._metadata(question if not history else sq, r)
-        if direct is not None:
-            yield Token(direct.text)
-            t = time.perf_counter() - t0
-            report = build_report([direct])
-            yield Done(Answer(question, direct.text, False, report, r.hits, Timing(t_ret, t, t), "metadata", "", sq))
-            return
+        meta = self._metadata(question)
+        if meta is not None:
+            yield Status("checking citations")
+            if any(x.verdict == "supported" for x in meta.sentences):
+                t = time.perf_counter() - t0
+                yield Done(self._answer(question, sq, meta, r.hits, Timing(t_ret, t, t), "metadata"))
+                return
         ps = self.prompts
         shown = list(r.hits[: s.prompt_passages])
         last = (history[-1].question, history[-1].answer) if history else None
-        meta = self.retriever.index.cable_meta
-        prompt = prompting.answer_prompt(ps, question, shown, meta, last, s.prompt_token_budget, s.history_answer_chars)
+        parts = prompting.answer_parts(
+            ps, question, shown, self.retriever.index.cable_meta, last, s.prompt_token_budget, s.history_answer_chars
+        )
+        prompt = prompting.user_message(ps, parts, question)
         yield Status("generating")
         pieces: list[str] = []
         ttft = 0.0
@@ -92,26 +105,57 @@ class Answerer:
             yield Token(piece)
         raw = "".join(pieces).strip()
         yield Status("checking citations")
-        sentences = [] if REFUSAL.search(raw) else self.attributor.attribute(raw, shown, list(r.hits), sq)
-        if not any(x.verdict in ("supported", "partial") for x in sentences):
-            quote = self.attributor.quote(sq, shown)
-            if quote is None:
-                yield Done(self._abstain(question, sq, r.hits, Timing(t_ret, ttft, time.perf_counter() - t0)))
-                return
-            sentences = [quote]
+        report = self._verify(raw, shown, sq, self._frame(ps, parts))
         timing = Timing(t_ret, ttft, time.perf_counter() - t0)
-        text = " ".join(x.text for x in sentences)
-        yield Done(Answer(question, text, False, build_report(sentences), r.hits, timing, self.llm.name, prompt, sq))
+        yield Done(self._answer(question, sq, report, r.hits, timing, self.llm.name, prompt))
 
-    def _metadata(self, question: str, r: Retrieval) -> SentenceCheck | None:
-        known = [c for c in r.query.cable_ids if c in self.retriever.index.cable_meta]
-        if len(known) != 1:
-            return None
-        cable = self.retriever.index.cable(known[0])
-        m = metadata_answer(question, cable) if cable else None
-        if m is None:
-            return None
-        return self.attributor.metadata_sentence(m.text, m.ref, r.hits, question)
+    def _frame(self, ps: prompting.PromptSet, parts: tuple[str, str]) -> Frame:
+        """A judge question put in the answer prompt's place: same system prompt, same passages, so llama.cpp
+        re-uses the KV cache of everything before the question."""
 
-    def _abstain(self, question: str, sq: str, hits: Sequence[Hit], timing: Timing) -> Answer:
-        return Answer(question, ABSTAIN_TEXT, True, EMPTY_REPORT, tuple(hits), timing, self.llm.name, "", sq)
+        def frame(ask: str) -> list[Message]:
+            return [Message("system", ps.system), Message("user", prompting.user_message(ps, parts, ask))]
+
+        return frame
+
+    def _verify(self, raw: str, shown: Sequence[Hit], sq: str, frame: Frame) -> CitationReport | None:
+        """The gate's report on the model's answer; if nothing in it is verified, on the passage sentence that best
+        matches the question (shown only if the judge says it answers it); None to abstain. A refusal abstains."""
+        first = next(iter(split_sentences(raw)), "")
+        if not raw or REFUSAL.search(first):
+            return None
+        report = self.gate.verify(self.gate.attributor.answer_drafts(raw, shown, sq), frame)
+        if any(x.verdict in VERIFIED for x in report.sentences):
+            return report
+        quote = self.gate.attributor.quote_draft(sq, shown)
+        if quote is None:
+            return None
+        report = self.gate.verify([quote], frame)
+        return report if report.sentences[0].verdict == "supported" else None
+
+    def _metadata(self, question: str) -> CitationReport | None:
+        asked = asked_field(question)
+        cable = self.retriever.index.cable(asked[1]) if asked else None
+        if asked is None or cable is None:
+            return None
+        answers = metadata_answers(asked[0], cable)
+        if not answers:
+            return None
+        drafts = [self.gate.attributor.metadata_draft(m.text, m.value, m.ref, question) for m in answers]
+        return self.gate.verify(drafts)
+
+    def _answer(
+        self,
+        question: str,
+        sq: str,
+        report: CitationReport | None,
+        hits: Sequence[Hit],
+        timing: Timing,
+        model: str = "",
+        prompt: str = "",
+    ) -> Answer:
+        """The one place an Answer is made: from the gate's report, or an abstention (report None)."""
+        if report is None:
+            return Answer(question, ABSTAIN_TEXT, True, EMPTY_REPORT, tuple(hits), timing, self.llm.name, prompt, sq)
+        text = " ".join(x.text for x in report.sentences)
+        return Answer(question, text, False, report, tuple(hits), timing, model or self.llm.name, prompt, sq)

@@ -19,7 +19,16 @@ from ..text.sentences import split_sentences
 from ..text.words import tokenize
 
 _FIELD = string.Formatter()
-NAMES = ("answer_system", "answer_user", "passage", "history")
+NAMES = (
+    "answer_system",
+    "answer_user",
+    "passage",
+    "history",
+    "judge_system",
+    "judge_alone",
+    "judge_states",
+    "judge_answers",
+)
 _SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|<<<|>>>|\[/?INST\]|<start_of_turn>|<end_of_turn>")
 
 
@@ -29,6 +38,10 @@ class PromptSet:
     user: str
     passage: str
     history: str
+    judge_system: str
+    judge_alone: str
+    judge_states: str
+    judge_answers: str
     sha256: str  # of every template's name and contents
 
 
@@ -45,7 +58,18 @@ def load_set(prompts_dir: str) -> PromptSet:
     h = hashlib.sha256()
     for n in NAMES:
         h.update(f"{n}\x00{texts[n]}\x00".encode())
-    return PromptSet(texts["answer_system"], texts["answer_user"], texts["passage"], texts["history"], h.hexdigest())
+    t = texts
+    return PromptSet(
+        t["answer_system"],
+        t["answer_user"],
+        t["passage"],
+        t["history"],
+        t["judge_system"],
+        t["judge_alone"],
+        t["judge_states"],
+        t["judge_answers"],
+        h.hexdigest(),
+    )
 
 
 def fields(template: str) -> set[str]:
@@ -86,7 +110,7 @@ def compress(text: str, question: str, budget: int) -> str:
     return " ... ".join(sents[i] for i in sorted(keep))
 
 
-def answer_prompt(
+def answer_parts(
     ps: PromptSet,
     question: str,
     hits: Sequence[Hit],
@@ -94,8 +118,8 @@ def answer_prompt(
     history: tuple[str, str] | None,
     budget: int,
     history_chars: int,
-) -> str:
-    """The user message: the previous turn (question, answer), the passages as labelled data blocks, the question."""
+) -> tuple[str, str]:
+    """The previous turn (question, answer) and the passages as labelled data blocks, as the user message has them."""
     per = max(60, budget // max(1, len(hits)))
     blocks = []
     for i, h in enumerate(hits, 1):
@@ -116,4 +140,9 @@ def answer_prompt(
     if history:
         q, a = history
         hist = render(ps.history, turns=f"Q: {q}\nA: {a[:history_chars]}")
-    return render(ps.user, history=hist, passages="\n\n".join(blocks), question=question)
+    return hist, "\n\n".join(blocks)
+
+
+def user_message(ps: PromptSet, parts: tuple[str, str], question: str) -> str:
+    """The user message: history, passages, then the question (or, for the judge, its question in the same place)."""
+    return render(ps.user, history=parts[0], passages=parts[1], question=question)

@@ -1,9 +1,13 @@
-"""llama.cpp through llama-cpp-python. The fixed system prompt prefix is kept in the KV cache."""
+"""llama.cpp through llama-cpp-python. The fixed system prompt prefix is kept in the KV cache, and consecutive calls
+on the one `Llama` object re-use the KV of their longest common token prefix: a judge turn that repeats the answer
+prompt's passages prefills only what differs (the claim)."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from ..errors import ModelError
@@ -11,6 +15,13 @@ from ..settings import Settings
 from .guard import check_allowed
 from .llm import Message
 from .weights import resolve_gguf
+
+
+@lru_cache(maxsize=8)
+def _grammar(options: tuple[str, ...]) -> Any:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string("root ::= " + " | ".join(json.dumps(o) for o in options), verbose=False)
 
 
 class LlamaCppLLM:
@@ -52,3 +63,15 @@ class LlamaCppLLM:
             piece = ch["choices"][0]["delta"].get("content")
             if piece:
                 yield piece
+
+    def choose(self, messages: Sequence[Message], options: Sequence[str]) -> str:
+        """The option the model ranks first, decoded under a grammar that admits only the options."""
+        out = self.llama.create_chat_completion(
+            messages=[{"role": m.role, "content": m.content} for m in messages],
+            max_tokens=max(len(o) for o in options),
+            temperature=0.0,
+            top_k=1,
+            grammar=_grammar(tuple(options)),
+        )
+        text = (out["choices"][0]["message"]["content"] or "").strip()
+        return text if text in options else options[-1]

@@ -1,4 +1,5 @@
-"""LLM backends behind one core method: `stream(messages, max_tokens)` yields text pieces."""
+"""LLM backends behind two methods: `stream(messages, max_tokens)` yields text pieces; `choose(messages, options)`
+returns the option the model picks (constrained decoding: it can answer nothing else)."""
 
 from __future__ import annotations
 
@@ -17,3 +18,5 @@ class LLM(Protocol):
     name: str
 
     def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]: ...
+
+    def choose(self, messages: Sequence[Message], options: Sequence[str]) -> str: ...

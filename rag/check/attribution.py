@@ -1,6 +1,8 @@
-"""Verdicts, sentence by sentence, for any text that cites cables (`cables check`) and for chat answers (every
-sentence attributed to the retrieved paragraph that supports it, whatever markers the model wrote). The only place
-where a sentence becomes `supported`, `partial` or `unsupported`, and the only builder of a CitationReport."""
+"""Drafts: every sentence that may reach the screen, before it is checked, with the paragraphs it may rest on.
+
+A draft comes from a model's answer (its sentences, the model's [Pn] markers removed, the passages it saw as
+candidates), from a text given to `cables check` (its sentences and the paragraphs they cite), from a passage sentence
+quoted as the answer, or from a cable's metadata. Drafts decide nothing: `gate.py` turns them into verdicts."""
 
 from __future__ import annotations
 
@@ -11,21 +13,19 @@ from dataclasses import dataclass
 from ..ids import ParagraphRef
 from ..ingest.passages import paragraph_text
 from ..records import Cable, CitationRef, CitationReport, Hit, SentenceCheck
-from ..settings import Settings
 from ..text.sentences import split_sentences
 from ..text.words import numbers, tokenize
 from .citations import find_citations, strip_citations
-from .support import NO_SUPPORT, Idf, Scorer, SupportScore, coverage, is_factual
+from .support import Idf, coverage
 
 Lookup = Callable[[str], Cable | None]
-# a model's own citation markers: [P1], P2
-_MARKER = re.compile(r"\[\s*P\s*(\d{1,2})\s*\]|\bP(\d{1,2})\b")
-# sentences about the passages rather than about the world
-_META_ANSWER = re.compile(r"^(the )?(passages?|cables?|text)\b|\bpassages? (do|does)\b", re.I)
+# a model's own citation markers: [P1], (P2), P3 at the end of a sentence; never "P5+1" or "the P5 members"
+_MARKER = re.compile(r"[\[(]\s*P\s*(\d{1,2})\s*[\])]|(?<![\w+\-/])P(\d{1,2})(?![\w+\-/])(?=\s*[.,;:]?\s*$)")
 # a model saying the passages do not answer
 REFUSAL = re.compile(
     r"NOT IN (THE )?CABLES|not (contained|mentioned|provided|found|stated|given) in the (passages|cables)|"
-    r"passages do not (contain|mention|say|state|provide)|no information",
+    r"\b(passages?|cables?|texts?|documents?|context)\b[^.]{0,40}?\b(do|does|did) not (contain|mention|say|state|"
+    r"provide|specify|answer|include|give)|no information|cannot be (answered|determined)",
     re.I,
 )
 _WANTS_NUMBER = re.compile(r"^\s*(how (many|much|long|old|far)|when|what (date|year|time|day))\b", re.I)
@@ -33,22 +33,33 @@ _WANTS_NUMBER = re.compile(r"^\s*(how (many|much|long|old|far)|when|what (date|y
 
 @dataclass(frozen=True)
 class Candidate:
-    """A paragraph a sentence may rest on, with the text it is judged against."""
+    """A paragraph a sentence may rest on: its key, the text it is judged against, and its name in the prompt."""
 
     ref: ParagraphRef
     text: str
+    label: str  # "P2" for a passage the model saw; the reference itself otherwise
 
     @classmethod
-    def of(cls, hit: Hit) -> Candidate:
-        return cls(hit.ref, hit.passage.text)
+    def shown(cls, hits: Sequence[Hit]) -> tuple[Candidate, ...]:
+        return tuple(cls(h.ref, h.passage.text, f"P{i}") for i, h in enumerate(hits, 1))
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str  # as it will be shown
+    origin: str  # model | quote | metadata | text
+    candidates: tuple[Candidate, ...]  # the paragraphs it may rest on, the model's marked ones first
+    citations: tuple[CitationRef, ...] = ()  # citations written in a checked text, valid or not
+    question: str = ""  # the question an answer restates: its words need no support; a short answer is read with it
+    value: str = ""  # a metadata answer's value (the only data in a sentence we word ourselves)
 
 
 def build_report(
     sentences: Sequence[SentenceCheck], invalid: Sequence[CitationRef] = (), contributing: int | None = None
 ) -> CitationReport:
     """Citation recall: share of factual sentences judged supported. Citation precision: share of valid citations
-    whose sentence they support at least partly (`contributing`, counted by the caller when a sentence cites
-    several paragraphs)."""
+    whose sentence they support at least partly (`contributing`, counted by the gate when a sentence cites several
+    paragraphs)."""
     factual = [s for s in sentences if s.verdict != "not_factual"]
     recall = (sum(1 for s in factual if s.verdict == "supported") / len(factual)) if factual else 1.0
     total_valid = sum(1 for s in sentences for c in s.citations if c.status == "valid")
@@ -59,15 +70,13 @@ def build_report(
 
 
 class Attributor:
-    def __init__(self, scorer: Scorer, lookup: Lookup, idf: Idf, settings: Settings) -> None:
-        self.scorer = scorer
+    def __init__(self, lookup: Lookup, idf: Idf, extract_min_cover: float) -> None:
         self.lookup = lookup
         self.idf = idf
-        self.settings = settings
+        self.extract_min_cover = extract_min_cover
 
-    # -- any text with citations
     def resolve(self, cable_id: str, labels: tuple[str, ...], raw: str) -> list[tuple[CitationRef, str]]:
-        """Each cited paragraph with its text ('' when invalid)."""
+        """Each cited paragraph with its text ('' when invalid); a whole-cable citation gets all its text."""
         cable = self.lookup(cable_id)
         if cable is None:
             return [(CitationRef(cable_id, labels[0] if labels else None, raw, "unknown_cable"), "")]
@@ -80,89 +89,64 @@ class Attributor:
             out.append((CitationRef(cable_id, lab, raw, "valid" if p else "unknown_paragraph"), text))
         return out
 
-    def check_text(self, text: str) -> CitationReport:
-        """Per-sentence verdicts for any text that cites cables (a memo, an answer)."""
-        sentences: list[SentenceCheck] = []
-        invalid: list[CitationRef] = []
-        contributing = 0
+    def text_drafts(self, text: str) -> list[Draft]:
+        """One draft per sentence of any text that cites cables; a blank line or list item ends a sentence."""
+        out: list[Draft] = []
+        sents: list[str] = []
         for sent in split_sentences(text):
-            found = find_citations(sent)
-            if not found:
-                verdict = "uncited" if is_factual(sent) else "not_factual"
-                sentences.append(SentenceCheck(sent, (), verdict, 0.0))
-                continue
+            if sents and not re.search(r"[A-Za-z0-9]", _MARKER.sub("", strip_citations(sent))) and find_citations(sent):
+                sents[-1] = f"{sents[-1]} {sent}"  # "... thaw. [08MOSCOW1215 ¶3]": the citation closes the sentence
+            else:
+                sents.append(sent)
+        for sent in sents:
             refs: list[CitationRef] = []
-            scored: list[SupportScore] = []
-            for fc in found:
+            cands: list[Candidate] = []
+            for fc in find_citations(sent):
                 for ref, ptext in self.resolve(fc.cable_id, fc.paragraphs, fc.raw):
                     refs.append(ref)
-                    if ref.status != "valid":
-                        invalid.append(ref)
-                        continue
-                    scored.append(self.scorer.support(sent, ref.ref, ptext))
-            best = max(scored, key=lambda x: x.score) if scored else NO_SUPPORT
-            contributing += sum(1 for x in scored if x.score >= self.settings.check_partial)
-            verdict = self.scorer.verdict(best.score) if scored else "unsupported"
-            sentences.append(SentenceCheck(sent, tuple(refs), verdict, round(best.score, 3), best.ref, best.span))
-        return build_report(sentences, invalid, contributing)
+                    if ref.status == "valid":
+                        key = ref.ref or ParagraphRef(ref.cable_id, "0")
+                        cands.append(Candidate(key, ptext, str(ref.ref) if ref.ref else ref.cable_id))
+            out.append(Draft(sent, "text", tuple(cands), tuple(refs)))
+        return out
 
-    # -- chat answers
-    def attribute(self, raw: str, shown: Sequence[Hit], hits: Sequence[Hit], question: str) -> list[SentenceCheck]:
-        """Each sentence of a model's answer, attributed to the shown or retrieved paragraph that supports it best
-        among those about the question; the model's [Pn] markers are tried first and kept only if they check out."""
-        out: list[SentenceCheck] = []
-        cands = [Candidate.of(h) for h in shown] + [Candidate.of(h) for h in hits if h not in shown]
+    def answer_drafts(self, raw: str, shown: Sequence[Hit], question: str) -> list[Draft]:
+        """Each sentence of a model's answer; its candidates are the passages the model saw, marked ones first."""
+        out: list[Draft] = []
+        cands = Candidate.shown(shown)
         for sent in split_sentences(raw):
             marks = [int(a or b) for a, b in _MARKER.findall(sent)]
             clean = _MARKER.sub("", strip_citations(sent)).strip()
             clean = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"\s{2,}", " ", clean))
             if not clean or not re.search(r"[A-Za-z0-9]", clean):
                 continue
-            if not (set(tokenize(clean)) - set(tokenize(question))) or _META_ANSWER.search(clean):
-                out.append(SentenceCheck(clean, (), "not_factual", 0.0))
-                continue
-            marked = [Candidate.of(shown[m - 1]) for m in marks if 1 <= m <= len(shown)]
-            best = self._best(clean, marked, question) if marked else NO_SUPPORT
-            if best.score < self.settings.check_partial:
-                best = self._best(clean, cands, question)
-            verdict = self.scorer.verdict(best.score)
-            if verdict != "unsupported" and coverage(question, best.span, self.idf) < self.settings.span_min_cover:
-                verdict = "unsupported"  # true of some paragraph, but that paragraph is not about the question
-            refs = (CitationRef.to(best.ref),) if verdict != "unsupported" and best.ref else ()
-            out.append(SentenceCheck(clean, refs, verdict, round(best.score, 3), best.ref, best.span))
+            marked = tuple(cands[m - 1] for m in dict.fromkeys(marks) if 1 <= m <= len(cands))
+            rest = tuple(c for c in cands if c not in marked)
+            out.append(Draft(clean, "model", marked + rest, (), question))
         return out
 
-    def _best(self, sentence: str, cands: Sequence[Candidate], question: str) -> SupportScore:
-        """The candidate that supports the sentence best among spans that are about the question."""
-        scored = [self.scorer.support(sentence, c.ref, c.text, question) for c in cands]
-        if not scored:
-            return NO_SUPPORT
-        floor = self.settings.span_min_cover
-        return max(scored, key=lambda x: x.score + (0.5 if coverage(question, x.span, self.idf) >= floor else 0.0))
-
-    def quote(self, question: str, shown: Sequence[Hit]) -> SentenceCheck | None:
-        """When the model gives nothing verifiable: the passage sentence that best matches the question, quoted
-        verbatim, if it matches well enough; else None."""
+    def quote_draft(self, question: str, shown: Sequence[Hit]) -> Draft | None:
+        """The passage sentence that best matches the question, quoted verbatim, as a candidate answer (the gate
+        shows it only if the judge says it answers the question); None when none matches well enough."""
         if not tokenize(question):
             return None
-        best: tuple[float, str, Hit] | None = None
-        for h in shown[:3]:
-            for sent in split_sentences(h.passage.text):
+        best: tuple[float, str, Candidate] | None = None
+        for cand in Candidate.shown(shown):
+            for sent in split_sentences(cand.text):
                 cover = coverage(question, sent, self.idf)
                 if _WANTS_NUMBER.search(question) and numbers(sent) - numbers(question):
                     cover += 0.15  # a "how many / how long / when" question wants a sentence with a new figure
                 if best is None or cover > best[0]:
-                    best = (cover, sent, h)
-        if best is None or best[0] < self.settings.extract_min_cover:
+                    best = (cover, sent, cand)
+        if best is None or best[0] < self.extract_min_cover:
             return None
-        _, sent, h = best
-        return SentenceCheck(f"\u201c{sent}\u201d", (CitationRef.to(h.ref),), "supported", 1.0, h.ref, sent)
+        _, sent, cand = best
+        return Draft(f"\u201c{sent}\u201d", "quote", (cand,), (), question)
 
-    def metadata_sentence(self, text: str, ref: ParagraphRef, hits: Sequence[Hit], question: str) -> SentenceCheck:
-        """A sentence stating a cable's metadata, checked against the paragraph that carries the value."""
-        cands = [Candidate.of(h) for h in hits if h.ref == ref]
-        scored = (self.scorer.support(text, c.ref, c.text, question) for c in cands)
-        sup = max(scored, key=lambda x: x.score, default=NO_SUPPORT)
-        sup = sup if sup.score > 0 else NO_SUPPORT
-        verdict = "supported" if sup.score else "partial"
-        return SentenceCheck(text, (CitationRef.to(ref),), verdict, round(max(sup.score, 0.5), 3), ref, sup.span)
+    def metadata_draft(self, text: str, value: str, ref: ParagraphRef, question: str) -> Draft:
+        """A sentence stating a cable's metadata, to be checked against the paragraph that carries the value."""
+        cable = self.lookup(ref.cable_id)
+        para = cable.paragraph(ref.label) if cable else None
+        ptext = paragraph_text(cable, para) if cable and para else ""
+        cands = (Candidate(ref, ptext, str(ref)),) if ptext else ()
+        return Draft(text, "metadata", cands, (), question, value)

@@ -47,7 +47,15 @@ _NOT_ORIGINS = frozenset(
         "UNSCR",
         "RES",
         "TAGS",
+        "HRS",
+        "HOURS",
+        "LOCAL",
     }
+    # dates written telegram-style ("21 DEC 2009", "3 JANUARY 2010") look like an ID: two digits, letters, digits
+    | frozenset(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "SEPT", "OCT", "NOV", "DEC"])
+    | frozenset(["JANUARY", "FEBRUARY", "MARCH", "APRIL", "JUNE", "JULY", "AUGUST", "SEPTEMBER"])
+    | frozenset(["OCTOBER", "NOVEMBER", "DECEMBER"])
+    | frozenset(["MON", "TUE", "TUES", "WED", "THU", "THUR", "THURS", "FRI", "SAT", "SUN"])
 )
 
 

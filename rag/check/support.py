@@ -22,7 +22,7 @@ from ..text.words import names, normalize, numbers, tokenize
 from .citations import strip_citations
 
 Idf = Callable[[str], float]
-_NEG = re.compile(r"\b(not|no|never|neither|nor|none|without|refused|denied|rejected|n't)\b", re.I)
+_NEG = re.compile(r"\b(not|no|never|neither|nor|none|without|n't)\b", re.I)  # "refused", "denied" are verbs
 _META = re.compile(
     r"^(the )?(indexed )?cables?( here)? (do|does) not|^i (do not|don't|cannot) know|^no (answer|information)", re.I
 )
@@ -43,6 +43,50 @@ def is_factual(sentence: str) -> bool:
     if s.endswith("?") or _META.search(s):
         return False
     return len(tokenize(s)) >= 4 or bool(numbers(s))
+
+
+def new_figures(sentence: str, text: str, given: str = "") -> set[str]:
+    """Figures the sentence states that neither the paragraph nor the question carries (a changed number or date)."""
+    return numbers(strip_citations(sentence)) - numbers(text) - numbers(given)
+
+
+def negation_flip(sentence: str, text: str, given: str = "") -> bool:
+    """The sentence says "not" (never, no...) where the paragraph's sentence it matches best does not, or the other
+    way round: a negated or un-negated claim, rejected before any judge (small judges miss a lone "not")."""
+    claim = strip_citations(sentence)
+    if _NEG.search(given):
+        return False
+    ctoks = set(tokenize(claim))
+    sents = split_sentences(text)
+    if not ctoks or not sents:
+        return False
+    best = max(sents, key=lambda x: len(ctoks & set(tokenize(x))))
+    return bool(_NEG.search(claim)) != bool(_NEG.search(best))
+
+
+# words after which a clause is reported, not asserted: "denied (reports) that X", "asked whether X", "urged that X"
+_UNASSERTED = re.compile(
+    r"\b(deny|denies|denied|denying|reject(?:s|ed)?|dismiss(?:es|ed)?|refute[sd]?|ask(?:s|ed)?|wonder(?:s|ed)?|"
+    r"question(?:s|ed)?|inquired|whether|if|unless|urge[sd]?|propose[sd]?|hope[sd]?|want(?:s|ed)?|demand(?:s|ed)?|"
+    r"call(?:s|ed)? for|recommend(?:s|ed)?|rumou?rs?|allegations?|speculation|suggestions?)"
+    r"(?: [a-z]+){0,3}? (?:that )?$"
+)
+
+
+def unasserted(sentence: str, text: str) -> bool:
+    """The sentence occurs in the paragraph only inside a clause the paragraph reports rather than asserts ("He
+    denied reports that the minister resigned" does not support "the minister resigned")."""
+    claim = normalize(strip_citations(sentence))
+    if len(claim.split()) < 4:
+        return False
+    found = False
+    for sent in split_sentences(text):  # the words before it, within its own sentence
+        body = normalize(sent)
+        for i in (m.start() for m in re.finditer(re.escape(claim), body)):
+            if not _UNASSERTED.search(body[max(0, i - 80) : i].rstrip() + " "):
+                return False  # asserted somewhere
+            found = True
+    return found
 
 
 def coverage(query: str, text: str, idf: Idf) -> float:

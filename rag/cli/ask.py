@@ -10,7 +10,7 @@ from ..answer.pipeline import Answerer, Done, Token
 from ..components import open_answerer
 from ..errors import CablesError
 from ..present.json import answer_json
-from ..present.text import answer_text
+from ..present.text import CLOSEST_HEADING, answer_text
 from ..records import Answer
 from ..settings import Settings
 from .common import add_filter_args, err, filters_of, read_batch
@@ -20,7 +20,7 @@ def _print_human(a: Answer, answerer: Answerer) -> None:
     print(answer_text(a))
     print()
     if a.abstained:
-        print("Closest paragraphs:")
+        print(CLOSEST_HEADING)
         for h in a.hits[:3]:
             print(f"  {h.ref}: {h.passage.text[:200]}")
         return

@@ -6,47 +6,52 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from types import MappingProxyType
 
 from ..ids import ParagraphRef
-from ..records import Answer, Cable, Hit
-
-BADGES = MappingProxyType(
-    {
-        "supported": ("✔", "supported"),
-        "partial": ("◐", "partially supported"),
-        "unsupported": ("✘", "not supported by any retrieved paragraph"),
-    }
-)
+from ..records import Answer, Cable, Hit, SentenceCheck
+from .text import CLOSEST_HEADING, MARKS
 
 
 def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def chip(ref: ParagraphRef) -> str:
-    """A clickable citation chip; app.py's script opens the cable panel when one is clicked."""
+def chip(ref: ParagraphRef, partial: bool = False) -> str:
+    """A clickable citation chip; app.py's script opens the cable panel when one is clicked. A partial one says so."""
     pid = esc(str(ref))
+    if partial:
+        title = f"partly supports: {pid}"
+        return f'<a class="cite partial" href="#cable-panel" title="{title}" data-pid="{pid}">partly {pid}</a>'
     return f'<a class="cite" href="#cable-panel" title="{pid}" data-pid="{pid}">{pid}</a>'
+
+
+def sentence_html(s: SentenceCheck) -> str:
+    """One sentence with its badge; a chip only for a supported or partial verdict (the gate's, as reported)."""
+    icon, _, title = MARKS.get(s.verdict, ("?", s.verdict, s.verdict))
+    badge = f'<span class="badge {esc(s.verdict)}" title="{esc(title)}">{icon}</span>'
+    if s.verdict in ("supported", "partial"):
+        cites = " ".join(chip(r, s.verdict == "partial") for r in (c.ref for c in s.citations) if r is not None)
+        return f"{esc(s.text)} {badge}{' ' + cites if cites else ''}"
+    return f'<span class="unverified {esc(s.verdict)}">{esc(s.text)}</span> {badge}'
+
+
+def closest_html(hits: Sequence[Hit]) -> str:
+    items = "".join(f"<li>{esc(str(h.ref))}: {esc(h.passage.text[:160])}…</li>" for h in hits[:3])
+    return f'<p>{esc(CLOSEST_HEADING)}</p><ul class="closest">{items}</ul>' if items else ""
 
 
 def answer_html(a: Answer) -> str:
     if a.abstained:
-        closest = "".join(f"<li>{chip(h.ref)} {esc(h.passage.text[:160])}…</li>" for h in a.hits[:3])
-        return f'<p class="abstain">{esc(a.text)}</p>' + (
-            f"<p>Closest paragraphs:</p><ul>{closest}</ul>" if closest else ""
-        )
-    parts = []
-    for s in a.sentences:
-        if s.verdict == "not_factual":
-            parts.append(esc(s.text))
-            continue
-        icon, title = BADGES.get(s.verdict, ("", ""))
-        badge = f'<span class="badge {s.verdict}" title="{esc(title)} (score {s.score:.2f})">{icon}</span>'
-        cites = " ".join(chip(r) for r in (c.ref for c in s.citations) if r is not None)
-        text = esc(s.text) if s.citations else f'<span class="unverified">{esc(s.text)}</span>'
-        parts.append(f"{text} {badge}{' ' + cites if cites else ''}")
-    return " ".join(parts)
+        return f'<p class="abstain">{esc(a.text)}</p>' + closest_html(a.hits)
+    return " ".join(sentence_html(s) for s in a.sentences)
+
+
+def draft_html(text: str) -> str:
+    """The model's words while it writes: visibly a draft, replaced by the verified answer when checking ends."""
+    return (
+        f'<div class="draft" style="opacity:0.55;font-style:italic">{esc(text)} ▌'
+        "<br><small>draft, checking…: not yet verified</small></div>"
+    )
 
 
 # where the telegram proper starts after a routing block (VZCZC... RUEH...) in the header paragraph

@@ -31,6 +31,8 @@ def sentence_json(s: SentenceCheck) -> dict[str, Any]:
         "verdict": s.verdict,
         "score": s.score,
         "span": s.span,
+        "origin": s.origin,  # model | quote | metadata | text
+        "basis": s.basis,  # judge | verbatim | lexical; "" unless supported or partial
     }
 
 

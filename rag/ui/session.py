@@ -17,7 +17,7 @@ from ..backends.llm import LLM
 from ..backends.loaders import load_llm
 from ..components import Components, open_answerer, open_components
 from ..errors import CablesError, InputTooLargeError
-from ..present.html import answer_html, esc, evidence_rows
+from ..present.html import answer_html, draft_html, esc, evidence_rows
 from ..records import Answer
 from ..retrieve.query import Filters
 from ..settings import Settings
@@ -26,7 +26,7 @@ STATUS = MappingProxyType(
     {
         "retrieving": "Retrieving paragraphs…",
         "generating": "Generating the answer…",
-        "checking citations": "Checking citations…",
+        "checking citations": "Checking every sentence against its paragraph…",
     }
 )
 Message = dict[str, str]
@@ -130,10 +130,10 @@ def chat_step(ctx: ChatContext, question: str, s: Session, filters: Filters) -> 
             for ev in ctx.answerer().stream(q, s.turns, filters):
                 if isinstance(ev, Status):
                     yield ChatUpdate(s, tuple(msgs), STATUS.get(ev.text, ev.text))
-                elif isinstance(ev, Token):
+                elif isinstance(ev, Token):  # a draft until the gate has checked it
                     text += ev.text
-                    msgs[-1] = {"role": "assistant", "content": esc(text) + " ▌"}
-                    yield ChatUpdate(s, tuple(msgs), "Generating the answer…")
+                    msgs[-1] = {"role": "assistant", "content": draft_html(text)}
+                    yield ChatUpdate(s, tuple(msgs), "Generating a draft answer (not yet verified)…")
                 elif isinstance(ev, Done):
                     a = ev.answer
         assert a is not None
