@@ -216,13 +216,14 @@ def test_eval_scores_runs_resumes_and_compares(tmp_path: Path, capsys) -> None: 
     n = len(llm.prompts)
     assert run_eval(opts, s, c, Answerer(c.retriever, llm, c.attributor, s)) == 0
     assert len(llm.prompts) == n  # resumed: nothing asked twice
+    first = tmp_path / "first.json"
+    first.write_text((tmp_path / "a" / "report.json").read_text())
     changed = s.replace(max_answer_tokens=150)
     wrong = FakeLLM("The pineapple harvest reached 4,300 tonnes in 2008.")
-    opts_b = EvalOptions(opts.gold, str(tmp_path / "b"), conversations=opts.conversations, quiet=True)
-    assert run_eval(opts_b, changed, c, Answerer(c.retriever, wrong, c.attributor, changed)) == 0
-    assert wrong.prompts  # a changed setting is a new run: the model was asked again
+    assert run_eval(opts, changed, c, Answerer(c.retriever, wrong, c.attributor, changed)) == 0
+    assert wrong.prompts  # same folder, changed setting: a new run, the model was asked again
     capsys.readouterr()
-    compare(str(tmp_path / "a"), str(tmp_path / "b" / "report.json"))
+    compare(str(first), str(tmp_path / "a"))
     out = capsys.readouterr().out
     assert "answers accuracy_strict" in out and "a1 [number]" in out and "lenient True -> False" in out
 

@@ -184,19 +184,23 @@ def _passage(label: str, text: str) -> Passage:
 
 
 def test_reranker_prefers_the_paragraph_that_answers() -> None:
-    """Header (¶0) passages repeat the subject line; for a question about content they give way to the paragraph
-    that carries the asked-for figure; for a metadata question they do not."""
+    """Header (¶0) passages repeat the subject line and often lead the fused ranking; for a question about content
+    they give way to the paragraph that answers, for a metadata question they do not; a paragraph with the figure
+    a "how many" question asks for beats one without."""
     header = _passage(
-        "0", "Subject: Blackwater counter-piracy ship crew in Djibouti. TAGS: PREL MARR. Classified by X."
+        "0", "Subject: Blackwater plans to operate armed counter-piracy ship out of Djibouti. TAGS: PREL."
     )
-    body = _passage("1", "Blackwater plans to crew the armed counter-piracy ship with 33 American citizens.")
-    other = _passage("2", "The Djibouti government discussed piracy and the Blackwater ship with embassy officers.")
+    body = _passage("1", "Blackwater planned to operate the armed counter-piracy ship McArthur out of Djibouti.")
     r = Reranker(lambda t: 1.0, Settings())
-    fused, bm25, dense = np.array([1.0, 0.8, 0.7]), np.array([9.0, 6.0, 7.0]), np.array([0.6, 0.55, 0.5])
-    q = analyze("How many American citizens were to crew the Blackwater ship in Djibouti?")
-    assert r.order(q, [header, body, other], fused, bm25, dense)[0] == 1
-    q = analyze("What TAGS were assigned to the Blackwater cable 09TEST1?")
-    assert r.order(q, [header, body, other], fused, bm25, dense)[0] == 0
+    fused, bm25, dense = np.array([1.0, 0.9]), np.array([9.0, 8.5]), np.array([0.60, 0.58])
+    q = analyze("Which armed counter-piracy ship did Blackwater plan to operate out of Djibouti?")
+    assert r.order(q, [header, body], fused, bm25, dense) == [1, 0]
+    q = analyze("What TAGS were assigned to the cable 09TEST1 on the Blackwater ship in Djibouti?")
+    assert r.order(q, [header, body], fused, bm25, dense) == [0, 1]
+    crew = _passage("2", "Blackwater plans to crew the armed counter-piracy ship with 33 American citizens.")
+    talk = _passage("3", "Blackwater plans to crew the armed counter-piracy ship with American citizens soon.")
+    q = analyze("How many American citizens were to crew the Blackwater ship?")
+    assert r.order(q, [talk, crew], np.array([1.0, 0.95]), np.array([8.0, 7.9]), np.array([0.6, 0.6])) == [1, 0]
     assert carries_answer_kind(analyze("When did the ship sail?"), "It sailed on March 4 from Djibouti.")
     assert not carries_answer_kind(analyze("When did the ship sail on March 4?"), "It sailed on March 4.")
     assert carries_answer_kind(analyze("Why did Iran refuse the visas?"), "Iran refused because of bad faith.")
