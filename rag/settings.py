@@ -51,11 +51,22 @@ class Settings:
     # retrieval
     k: int = 10
     per_cable_cap: int = 6
-    dense_weight: float = 0.2  # weight of the dense ranking in reciprocal rank fusion
+    dense_weight: float = 0.5  # weight of the dense ranking in reciprocal rank fusion
     bm25_weight: float = 1.0  # weight of the BM25 ranking in reciprocal rank fusion
-    rrf_k: int = 20  # reciprocal rank fusion constant: 1 / (rrf_k + rank)
+    rrf_k: int = 10  # reciprocal rank fusion constant: 1 / (rrf_k + rank)
     fusion_pool: int = 200  # candidates taken from each ranking before fusion
     score_floor: float = 0.0
+    # second-stage ranking of the best fused candidates (rag/retrieve/rerank.py; 0 = off); weights fitted on
+    # eval/sets/tune*.jsonl by eval/tune_rerank.py
+    rerank_pool: int = 60
+    rerank_window: int = 25  # words: the window a question's words should fall in together
+    rerank_fused: float = 0.5
+    rerank_bm25: float = 0.0
+    rerank_dense: float = 2.0
+    rerank_cover: float = 0.5
+    rerank_near: float = 0.5
+    rerank_kind: float = 0.25
+    rerank_header: float = -2.0
     dense_floor: float = 0.28  # below this best cosine nothing retrieved is about the question: abstain
     # relevance decision (rag/retrieve/relevance.py): beat what off-topic probe questions score on this index
     relevance_probe_quantile: float = 1.0  # 1.0: the best probe score is the floor

@@ -1,13 +1,24 @@
-"""Gold Q&A sets (JSON lines): loading with per-line validation."""
+"""Gold Q&A sets (JSON lines): questions, and scripted conversations whose turns are gold questions asked in
+order; loading with per-line validation."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from ..errors import GoldError
 from ..ids import ParagraphRef, canonical_id
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_HasId)
 
 
 @dataclass(frozen=True)
@@ -68,9 +79,32 @@ def _item(d: object, where: str) -> GoldItem:
     return GoldItem(d["id"], d["question"], answer, tuple(aliases), str(d.get("type") or "unknown"), tuple(support))
 
 
-def load_gold(path: str | Path) -> list[GoldItem]:
+@dataclass(frozen=True)
+class GoldConversation:
+    """A scripted conversation: each turn is a gold item, asked after the turns before it (follow-ups say "he",
+    "it", "and in 2008?"). Turn ids are `<conversation id>/<turn number>`."""
+
+    id: str
+    turns: tuple[GoldItem, ...]
+
+
+def _conversation(d: object, where: str) -> GoldConversation:
+    if not isinstance(d, dict) or not isinstance(d.get("id"), str) or not d["id"].strip():
+        raise ValueError("a conversation needs a non-empty string 'id'")
+    turns = d.get("turns")
+    if not isinstance(turns, list) or len(turns) < 2:
+        raise ValueError("'turns' must be a list of at least two gold items")
+    items = []
+    for n, t in enumerate(turns, 1):
+        if not isinstance(t, dict):
+            raise ValueError(f"turn {n} is not a JSON object")
+        items.append(_item({**t, "id": f"{d['id']}/{n}"}, f"{where} turn {n}"))
+    return GoldConversation(d["id"], tuple(items))
+
+
+def _load_lines(path: str | Path, parse: Callable[[object, str], T], what: str) -> list[T]:
     """Every line validated; all bad lines reported together as one GoldError."""
-    items: list[GoldItem] = []
+    out: list[T] = []
     problems: list[str] = []
     seen: set[str] = set()
     try:
@@ -81,19 +115,30 @@ def load_gold(path: str | Path) -> list[GoldItem]:
         if not line.strip():
             continue
         try:
-            item = _item(json.loads(line), f"{path}:{n}")
+            item = parse(json.loads(line), f"{path}:{n}")
         except (ValueError, TypeError, RecursionError) as e:
             problems.append(f"{path}:{n}: {e}")
             continue
-        if item.id in seen:
-            problems.append(f"{path}:{n}: duplicate id {item.id!r}")
+        key = item.id
+        if key in seen:
+            problems.append(f"{path}:{n}: duplicate id {key!r}")
             continue
-        seen.add(item.id)
-        items.append(item)
+        seen.add(key)
+        out.append(item)
     if problems:
         raise GoldError(
             "\n".join(problems[:20]) + (f"\n... and {len(problems) - 20} more" if len(problems) > 20 else "")
         )
-    if not items:
-        raise GoldError(f"{path}: no gold items")
-    return items
+    if not out:
+        raise GoldError(f"{path}: no {what}")
+    return out
+
+
+def load_gold(path: str | Path) -> list[GoldItem]:
+    """Gold questions, one JSON object a line."""
+    return _load_lines(path, _item, "gold items")
+
+
+def load_conversations(path: str | Path) -> list[GoldConversation]:
+    """Scripted conversations, one JSON object a line: {"id", "turns": [gold item without id, ...]}."""
+    return _load_lines(path, _conversation, "conversations")

@@ -1,79 +1,78 @@
-"""`cables eval`: run the gold questions through retrieval and answering, one resumable items file per run
-identity (rag/eval/identity.py), then aggregate into report.json, report.md and plots (rag/eval/report.py)."""
+"""`cables eval`: run gold questions (and scripted conversations, turn by turn with their history) through
+retrieval and answering. Each run stores the raw outputs, one resumable items file per run identity
+(rag/eval/identity.py): an item is reused only when the same question was run under the same identity. Scoring
+happens afterwards, from the raw outputs (rag/eval/report.py), so a stricter scorer never needs the model again."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..answer.conversation import Turn, standalone_question
 from ..answer.pipeline import Answerer
 from ..components import Components, open_answerer, open_components
-from ..ids import ParagraphRef
 from ..present.text import answer_text
+from ..records import Answer, SentenceCheck
 from ..retrieve.fusion import Retriever
 from ..settings import Settings
-from .gold import GoldItem, load_gold
+from .gold import GoldConversation, GoldItem, load_conversations, load_gold
 from .identity import identity_key, run_identity
-from .metrics import contains_answer, score_citations, score_retrieval, token_recall
-from .report import DEFINITIONS, answer_metrics, per_type, retrieval_metrics, write_report
+from .report import build_report, write_report
 
 Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class EvalOptions:
-    gold: str
+    gold: str | None
     out: str
     limit: int | None = None
     retrieval_only: bool = False
     retriever: str | None = None  # one mode; default: all three for retrieval-only, hybrid otherwise
     min_recall: float | None = None
     quiet: bool = False
+    conversations: str | None = None
 
 
-def retrieval_row(item: GoldItem, retriever: Retriever, k: int = 10) -> Row:
+def retrieval_row(question: str, retriever: Retriever, k: int = 10) -> Row:
     t = time.perf_counter()
-    r = retriever.search(item.question, k=k)
-    dt = time.perf_counter() - t
-    sc = score_retrieval(item, [h.ref for h in r.hits])
-    return {
-        "r1": sc.recall_at[1],
-        "r5": sc.recall_at[5],
-        "r10": sc.recall_at[10],
-        "full10": sc.full_recall_10,
-        "mrr10": sc.mrr_10,
-        "first_rank": sc.first_rank,
-        "latency_s": dt,
-        "hits": [str(h.ref) for h in r.hits],
-    }
+    r = retriever.search(question, k=k)
+    return {"hits": [str(h.ref) for h in r.hits], "latency_s": time.perf_counter() - t}
 
 
-def answer_row(item: GoldItem, answerer: Answerer) -> Row:
-    a = answerer.ask(item.question)
-    hit_refs = {h.ref for h in a.hits}
-    cited = [c.ref for c in a.citations if c.ref is not None]
-    cs = score_citations(item, cited)
-    text = answer_text(a)
+def _is_quote(s: SentenceCheck) -> bool:
+    return s.text.startswith("\u201c") and s.text.endswith("\u201d") and len(s.citations) == 1
+
+
+def answer_path(a: Answer) -> str:
+    """How the answer was produced: abstention, metadata (from the cable's record), quote (a passage sentence
+    quoted when the model gave nothing verifiable) or model (the model's sentences). A per-sentence `origin`, where
+    the checking stage records one, decides; else the answer's own marks do."""
+    if a.abstained:
+        return "abstention"
+    origins = {str(o) for o in (getattr(s, "origin", None) for s in a.sentences) if o}
+    if origins:
+        return origins.pop() if len(origins) == 1 else "model"
+    if a.model == "metadata":
+        return "metadata"
     factual = [s for s in a.sentences if s.verdict != "not_factual"]
+    return "quote" if factual and all(_is_quote(s) for s in factual) else "model"
+
+
+def answer_row(a: Answer) -> Row:
     return {
-        "answer": text,
+        "answer": answer_text(a),
         "abstained": a.abstained,
-        "citations": [str(r) for r in cited],
-        "correct": contains_answer(text, item) if item.answerable else a.abstained,
-        "token_recall": token_recall(text, item) if item.answerable else 0.0,
-        "valid": sum(r in hit_refs for r in cited),
-        "n_cited": cs.cited,
-        "gold_cited": cs.on_gold,
-        "any_gold_cited": cs.any_gold,
-        "alce_recall": a.report.citation_recall if factual else None,
-        "alce_precision": a.report.citation_precision if factual else None,
-        "words": len(text.split()),
+        "path": answer_path(a),
+        "citations": [str(c.ref) for c in a.citations if c.ref is not None],
+        "verdicts": [s.verdict for s in a.sentences],
+        "hits": [str(h.ref) for h in a.hits],
+        "standalone": a.standalone_question,
         "retrieve_s": a.timing.retrieve_s,
         "ttft_s": a.timing.ttft_s,
         "total_s": a.timing.total_s,
@@ -81,9 +80,16 @@ def answer_row(item: GoldItem, answerer: Answerer) -> Row:
 
 
 def run_items(
-    items: list[GoldItem], path: Path, identity: dict[str, Any], fn: Callable[[GoldItem], Row], label: str, quiet: bool
+    keys: Sequence[tuple[str, str]],
+    path: Path,
+    identity: dict[str, Any],
+    fn: Callable[[str], list[Row]],
+    label: str,
+    quiet: bool,
 ) -> dict[str, Row]:
-    """Rows for every item; rows already in `path` (same run identity, by construction of its name) are reused."""
+    """Rows for every (id, question) key; rows already in `path` (same identity by construction of its name) are
+    reused when their question is the same. `fn(id)` returns the rows of one unit (a question, or a whole
+    conversation's turns)."""
     done: dict[str, Row] = {}
     if path.exists():
         for line in path.read_text().splitlines():
@@ -93,18 +99,20 @@ def run_items(
             except (ValueError, KeyError):
                 continue
     else:
+        path.write_text("")
         path.with_suffix(".run.json").write_text(json.dumps(identity, indent=1))
-    todo = [i for i in items if i.id not in done]
-    if not quiet and done:
-        print(f"{label}: resuming run {path.stem}, {len(done)} items already done", file=sys.stderr)
+    want = dict(keys)
+    todo = list(dict.fromkeys(k.split("/")[0] for k, q in keys if done.get(k, {}).get("question") != q))
+    if not quiet and len(want) > len(todo):
+        print(f"{label}: resuming run {path.stem}", file=sys.stderr)
     from tqdm import tqdm
 
     with open(path, "a") as f:
-        for item in tqdm(todo, desc=label, unit="q", file=sys.stderr, disable=quiet):
-            row = {"id": item.id, **fn(item)}
-            f.write(json.dumps(row) + "\n")
-            f.flush()
-            done[item.id] = row
+        for unit in tqdm(todo, desc=label, unit="q", file=sys.stderr, disable=quiet):
+            for row in fn(unit):
+                f.write(json.dumps(row) + "\n")
+                f.flush()
+                done[row["id"]] = row
     return done
 
 
@@ -112,75 +120,105 @@ def _items_file(out: Path, identity: dict[str, Any]) -> Path:
     return out / f"{identity['stage']}-{identity['retriever']}-{identity_key(identity)}.jsonl"
 
 
-def _retrieval(opts: EvalOptions, settings: Settings, c: Components, items: list[GoldItem]) -> dict[str, Any]:
-    out = Path(opts.out)
-    modes = [opts.retriever] if opts.retriever else (["dense", "bm25", "hybrid"] if opts.retrieval_only else ["hybrid"])
-    result: dict[str, Any] = {"retrieval": {}, "identities": {}, "first_ranks": {}}
-    for mode in modes:
-        retr = c.retriever if mode == "hybrid" else open_components(settings, mode, c.embedder).retriever
-        ident = run_identity(settings, c.index, "retrieval", mode)
-        rows = run_items(
-            items,
-            _items_file(out, ident),
-            ident,
-            partial(retrieval_row, retriever=retr),
-            f"retrieval ({mode})",
-            opts.quiet,
-        )
-        result["retrieval"][mode] = retrieval_metrics(items, rows)
-        result["identities"][f"retrieval-{mode}"] = ident
-        result["first_ranks"][mode] = {i.id: rows[i.id]["first_rank"] for i in items}
-    return result
+def _modes(opts: EvalOptions) -> list[str]:
+    if opts.retriever:
+        return [opts.retriever]
+    return ["dense", "bm25", "hybrid"] if opts.retrieval_only else ["hybrid"]
 
 
-def run_eval(opts: EvalOptions, settings: Settings) -> int:
-    items = load_gold(opts.gold)[: opts.limit] if opts.limit else load_gold(opts.gold)
-    out = Path(opts.out)
-    out.mkdir(parents=True, exist_ok=True)
-    c = open_components(settings)
-    answerable = [i for i in items if i.answerable]
-    ret = _retrieval(opts, settings, c, answerable)
-    report: dict[str, Any] = {
-        "gold": str(opts.gold),
-        "items": len(items),
-        "index": c.index.version,
-        "embedder": c.index.manifest.embedder,
-        "definitions": dict(DEFINITIONS),
-        "retrieval": ret["retrieval"],
-        "runs": ret["identities"],
-        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    per_item: dict[str, Row] = {
-        i.id: {
-            "question": i.question,
-            "type": i.type,
-            "expected": i.answer,
-            "support": [str(ParagraphRef.of(s.cable_id, p)) for s in i.support for p in s.paragraphs],
-        }
-        for i in items
-    }
-    for mode, ranks in ret["first_ranks"].items():
-        for iid, rank in ranks.items():
-            per_item[iid][f"first_rank_{mode}"] = rank
-    if not opts.retrieval_only:
-        answerer = open_answerer(settings, components=c)
-        ident = run_identity(settings, c.index, "answers", "hybrid")
-        ident["model"] = answerer.llm.name
-        rows = run_items(
-            items, _items_file(out, ident), ident, lambda it: answer_row(it, answerer), "answers", opts.quiet
-        )
-        report["model"] = answerer.llm.name
-        report["runs"]["answers"] = ident
-        report["answers"] = answer_metrics(items, rows)
-        report["latencies"] = {
-            k: [round(rows[i.id][k], 3) for i in items if rows[i.id][k]] for k in ("ttft_s", "total_s")
-        }
-        report["per_type"] = per_type(items, rows)
-        for i in items:
-            per_item[i.id].update({k: rows[i.id][k] for k in ("answer", "citations", "correct", "abstained")})
-    report["per_item"] = per_item
-    print(write_report(report, out))
-    if opts.min_recall is not None:
+def _conversation_rows(conv: GoldConversation, ask: Callable[[str, list[Turn]], Row]) -> list[Row]:
+    history: list[Turn] = []
+    rows = []
+    for t in conv.turns:
+        row = {"id": t.id, "question": t.question, **ask(t.question, history)}
+        history.append(Turn(t.question, row.pop("_text") or (t.answer or ""), row["standalone"]))
+        rows.append(row)
+    return rows
+
+
+class Runner:
+    def __init__(
+        self,
+        opts: EvalOptions,
+        settings: Settings,
+        components: Components | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
+        self.opts, self.settings = opts, settings
+        self.out = Path(opts.out)
+        self.c: Components = components or open_components(settings)
+        self._answerer: Answerer | None = answerer
+
+    def answerer(self) -> Answerer:
+        if self._answerer is None:
+            self._answerer = open_answerer(self.settings, components=self.c)
+        return self._answerer
+
+    def _run(self, stage: str, mode: str, keys: list[tuple[str, str]], fn: Callable[[str], list[Row]]) -> dict:
+        ident = run_identity(self.settings, self.c.index, stage, mode)
+        if stage in ("answers", "conversations"):
+            ident["model"] = self.answerer().llm.name
+        rows = run_items(keys, _items_file(self.out, ident), ident, fn, f"{stage} ({mode})", self.opts.quiet)
+        return {"identity": ident, "rows": rows}
+
+    def retrieval(self, items: list[GoldItem]) -> dict[str, dict]:
+        by_id = {i.id: i for i in items if i.answerable}
+        out = {}
+        for mode in _modes(self.opts):
+            retr = (
+                self.c.retriever if mode == "hybrid" else Retriever(self.c.index, self.c.embedder, self.settings, mode)
+            )
+
+            def one(iid: str, r: Retriever = retr) -> list[Row]:
+                return [{"id": iid, "question": by_id[iid].question, **retrieval_row(by_id[iid].question, r)}]
+
+            out[mode] = self._run("retrieval", mode, [(i.id, i.question) for i in by_id.values()], one)
+        return out
+
+    def answers(self, items: list[GoldItem]) -> dict:
+        by_id = {i.id: i for i in items}
+
+        def one(iid: str) -> list[Row]:
+            a = self.answerer().ask(by_id[iid].question)
+            return [{"id": iid, "question": by_id[iid].question, **answer_row(a)}]
+
+        return self._run("answers", "hybrid", [(i.id, i.question) for i in items], one)
+
+    def conversations(self, convs: list[GoldConversation], retrieval_only: bool) -> dict:
+        by_id = {c.id: c for c in convs}
+        keys = [(t.id, t.question) for c in convs for t in c.turns]
+
+        def ask(question: str, history: list[Turn]) -> Row:
+            a = self.answerer().ask(question, history)
+            return {**answer_row(a), "_text": a.text}
+
+        def search(question: str, history: list[Turn]) -> Row:
+            sq = standalone_question(question, history)
+            return {**retrieval_row(sq, self.c.retriever), "standalone": sq, "_text": ""}
+
+        def play(cid: str) -> list[Row]:
+            """Retrieval only: no model runs, the history holds the gold answers."""
+            return _conversation_rows(by_id[cid], search if retrieval_only else ask)
+
+        return self._run("conversation-retrieval" if retrieval_only else "conversations", "hybrid", keys, play)
+
+
+def run_eval(
+    opts: EvalOptions, settings: Settings, components: Components | None = None, answerer: Answerer | None = None
+) -> int:
+    """`components`/`answerer`: already opened ones (tests with fakes); by default opened from `settings`."""
+    items = load_gold(opts.gold)[: opts.limit] if opts.gold else []
+    convs = load_conversations(opts.conversations)[: opts.limit] if opts.conversations else []
+    Path(opts.out).mkdir(parents=True, exist_ok=True)
+    r = Runner(opts, settings, components, answerer)
+    runs: dict[str, Any] = {"retrieval": r.retrieval(items) if items else {}}
+    if items and not opts.retrieval_only:
+        runs["answers"] = r.answers(items)
+    if convs:
+        runs["conversations"] = r.conversations(convs, opts.retrieval_only)
+    report = build_report(opts, r.c, items, convs, runs)
+    print(write_report(report, Path(opts.out)))
+    if opts.min_recall is not None and report["retrieval"]:
         got = report["retrieval"].get("hybrid", next(iter(report["retrieval"].values())))["recall@10"]
         if got < opts.min_recall:
             print(f"FAIL: recall@10 {got:.3f} is below the threshold {opts.min_recall:.3f}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -193,16 +194,33 @@ TAGS: Mapping[str, str] = MappingProxyType(
 )
 
 
+_ENGLISH = frozenset(
+    "got no in is it am pm us as at on or an be do go he me my of so to up we if by mod amb charge".split()  # noqa: SIM905
+)
+
+
 def expand_tags(tags: tuple[str, ...]) -> str:
     return "; ".join(TAGS[t] for t in tags if t in TAGS)
 
 
-def expand_terms(words: list[str]) -> list[str]:
-    """Extra query words for shorthand found in `words` (case-sensitive abbreviations, TAGS codes)."""
+_TAG_CONTEXT = re.compile(r"\b(?:tagged|tags?:?)\s+((?:[A-Z]{2,6}[\s,]*(?:and\s+|or\s+)?)+)")
+_CLOCK = re.compile(r"\d\s*(AM|PM)\b")
+
+
+def expand_terms(words: list[str], text: str = "") -> list[str]:
+    """Extra query words for the shorthand in `words`: abbreviations written exactly as cables write them (case
+    matters: "GOT" is the government of Turkey, "got" is a verb; "PM" after a figure is a time of day), TAGS codes
+    in capitals, two-letter country codes ("NO", "IN", "IS", "IT") only where `text` lists them as TAGS, and
+    nothing that is an English word when the whole question is in capitals."""
+    shouting = bool(text) and text.upper() == text
+    tagged = {t for m in _TAG_CONTEXT.finditer(text) for t in re.findall(r"[A-Z]{2,6}", m.group(1))}
+    clock = set(_CLOCK.findall(text))
     extra: list[str] = []
     for w in words:
-        e = ABBREVIATIONS.get(w) or ABBREVIATIONS.get(w.upper()) if len(w) >= 2 else None
-        if e is None and w.isupper():
+        if len(w) < 2 or w in clock or (shouting and w.lower() in _ENGLISH and w not in tagged):
+            continue
+        e = ABBREVIATIONS.get(w)
+        if e is None and w.isupper() and (len(w) > 2 or w in tagged):
             e = TAGS.get(w)
         if e:
             extra.extend(e.split())
