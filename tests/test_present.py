@@ -91,7 +91,10 @@ def test_listening_beyond_localhost_needs_a_password() -> None:
     assert "auth" not in launch_options(Settings())
     with pytest.raises(CablesError, match="password"):
         launch_options(Settings(host="0.0.0.0"))
-    assert launch_options(Settings(host="0.0.0.0", password="s3cret"))["auth"] == ("analyst", "s3cret")
+    with pytest.raises(CablesError, match="at least 12 characters"):
+        launch_options(Settings(host="0.0.0.0", password="s3cret"))  # any non-empty password used to do
+    good = "correct horse battery"
+    assert launch_options(Settings(host="0.0.0.0", password=good))["auth"] == ("analyst", good)
 
 
 def test_upload_rejects_bad_types_and_sizes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -103,5 +106,5 @@ def test_upload_rejects_bad_types_and_sizes(tmp_path, monkeypatch) -> None:  # t
     exe.write_bytes(b"MZ")
     big = tmp_path / "big.txt"
     big.write_bytes(b"x" * (2 * 1024 * 1024))
-    msg = ingest_uploads(ChatContext(s), [str(exe), str(big)])
+    msg = list(ingest_uploads(ChatContext(s), [str(exe), str(big)]))[-1]
     assert "evil.exe: not a supported type" in msg and "big.txt: 2 MB is over the 1 MB limit" in msg

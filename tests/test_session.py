@@ -58,7 +58,7 @@ def test_upload_before_any_question_does_not_load_the_model(tmp_path: Path) -> N
     emb = FakeEmbedder()
     ingest([FIXTURES / "plain-text" / "09KHARTOUM249.txt"], s, embedder=emb, progress=False)
     ctx = ChatContext(s, embedder=emb)  # no model given: a real one would be loaded on demand
-    msg = ingest_uploads(ctx, [str(SEED)])
+    msg = list(ingest_uploads(ctx, [str(SEED)]))[-1]
     assert msg.startswith("Added 1,"), msg
     assert not ctx.loaded()
     assert "06MOSCOW1323" in open_cable(ctx, "06MOSCOW1323 ¶2")  # the new cable is served at once

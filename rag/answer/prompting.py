@@ -95,7 +95,9 @@ def answer_prompt(
     budget: int,
     history_chars: int,
 ) -> str:
-    """The user message: the previous turn (question, answer), the passages as labelled data blocks, the question."""
+    """The user message: the previous turn (question, answer), the passages as labelled data blocks, the question.
+    Every interpolated value goes through `as_data`: cable fields (a text file's origin line is verbatim), the
+    previous answer (it can quote a cable) and the question alike."""
     per = max(60, budget // max(1, len(hits)))
     blocks = []
     for i, h in enumerate(hits, 1):
@@ -104,10 +106,10 @@ def answer_prompt(
             render(
                 ps.passage,
                 label=f"P{i}",
-                cable_id=h.passage.cable_id,
-                paragraph=h.ref.label,
-                origin=m.origin,
-                date=m.created[:10],
+                cable_id=as_data(h.passage.cable_id),
+                paragraph=as_data(h.ref.label),
+                origin=as_data(m.origin),
+                date=as_data(m.created[:10]),
                 subject=as_data(m.subject),
                 text=as_data(compress(h.passage.text, question, per)),
             ).strip()
@@ -115,5 +117,5 @@ def answer_prompt(
     hist = ""
     if history:
         q, a = history
-        hist = render(ps.history, turns=f"Q: {q}\nA: {a[:history_chars]}")
-    return render(ps.user, history=hist, passages="\n\n".join(blocks), question=question)
+        hist = render(ps.history, turns=f"Q: {as_data(q)}\nA: {as_data(a[:history_chars])}")
+    return render(ps.user, history=hist, passages="\n\n".join(blocks), question=as_data(question))

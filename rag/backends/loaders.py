@@ -29,7 +29,14 @@ def load_embedder(settings: Settings) -> Embedder:
     raise ModelError(f"unknown embed_backend {backend!r}: use auto, torch or onnx")
 
 
+FAKE_PREFIX = "fake:"  # `llm=fake:<script.json>`: the scripted stand-in of rag/fakes.py, for browser tests only
+
+
 def load_llm(settings: Settings) -> LLM:
+    if settings.llm.startswith(FAKE_PREFIX):
+        from ..fakes import ScriptedLLM
+
+        return ScriptedLLM(settings.llm.removeprefix(FAKE_PREFIX))
     from .llama import LlamaCppLLM
 
     return LlamaCppLLM(settings)

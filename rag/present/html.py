@@ -1,9 +1,9 @@
 """HTML for the chat: answers with verdict badges and citation chips, the cable panel, the evidence table.
-Everything from a cable or a model is escaped: it is data."""
+Everything from a cable, a model or a user is escaped with `esc`: it is data, inert to HTML and to Markdown."""
 
 from __future__ import annotations
 
-import html
+import re
 from collections.abc import Sequence
 from types import MappingProxyType
 
@@ -19,8 +19,28 @@ BADGES = MappingProxyType(
 )
 
 
+# Markup characters of HTML and of the Markdown (and LaTeX) Gradio renders: links and images `![x](url)`, emphasis,
+# code, tables, headings, backslash escapes, `$$` formulas. Each becomes a character reference: the browser shows the
+# character as written, and no Markdown parser reads a reference as markup (CommonMark, "Entity references").
+_INERT = MappingProxyType(
+    {
+        **{ord(c): f"&#{ord(c)};" for c in "`\\[]()!*_~#|${}"},
+        **{ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#x27;"},
+    }
+)
+# what GFM turns into a link without any markup: `https://…`, `www.…`, `name@host`
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|file|mailto|data|javascript)(:)|\b(www)(\.)|(@)")
+
+
 def esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    """`text` as inert HTML: shown literally by a browser, never read as HTML or Markdown markup."""
+    return _AUTOLINK.sub(_ref, text.translate(_INERT))
+
+
+def _ref(m: re.Match[str]) -> str:
+    head = m.group(1) or m.group(3) or ""
+    tail = m.group(2) or m.group(4) or m.group(5)
+    return f"{head}&#{ord(tail)};"
 
 
 def chip(ref: ParagraphRef) -> str:
