@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -188,7 +189,12 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "show_error": False,
         "ssr_mode": False,  # the page is served by this process, through the middleware
         "mcp_server": False,
-        "app_kwargs": {"middleware": [Middleware(SecureHeaders, limiter=limiter)], "docs_url": None, "redoc_url": None},
+        "app_kwargs": {
+            "middleware": [Middleware(SecureHeaders, limiter=limiter)],
+            "docs_url": None,
+            "redoc_url": None,
+            "openapi_url": None,
+        },
     }
     if settings.host not in LOCAL_HOSTS:
         if len(settings.password) < settings.min_password_chars:
@@ -217,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     ctx = ChatContext(settings)
-    atexit.register(ctx.files.remove)
+    atexit.register(ctx.files.remove)  # exports, staged uploads, Gradio's cache: gone when the server stops
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that a terminated server cleans up too
     os.environ["GRADIO_TEMP_DIR"] = str(ctx.files.gradio_dir())  # Gradio's upload/download cache, private, cleaned
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network at run time
     demo = build(ctx)

@@ -28,19 +28,27 @@ _INERT = MappingProxyType(
         **{ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#x27;"},
     }
 )
-# what GFM turns into a link without any markup: `https://…`, `www.…`, `name@host`
-_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|file|mailto|data|javascript)(:)|\b(www)(\.)|(@)")
+# what GFM turns into a link without any markup (`https://…`, `www.…`, `name@host`), and what starts a block at the
+# start of a line (indented code, `-`/`+` lists and rules, `=` headings, `1.` lists)
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|file|mailto|data|javascript)(:)|\bwww(\.)|(@)")
+_LINE_START = re.compile(r"(?m)^([ \t]*)(?:([-+=])|\d{1,9}(\.))?")
+
+
+def _ref(c: str) -> str:
+    return f"&#{ord(c)};"
+
+
+def _line_start(m: re.Match[str]) -> str:
+    lead = "".join(_ref(c) for c in m.group(1))
+    mark = m.group(2) or m.group(3)
+    head = m.group(0)[len(m.group(1)) :]
+    return lead + (head[: -len(mark)] + _ref(mark) if mark else head)
 
 
 def esc(text: str) -> str:
     """`text` as inert HTML: shown literally by a browser, never read as HTML or Markdown markup."""
-    return _AUTOLINK.sub(_ref, text.translate(_INERT))
-
-
-def _ref(m: re.Match[str]) -> str:
-    head = m.group(1) or m.group(3) or ""
-    tail = m.group(2) or m.group(4) or m.group(5)
-    return f"{head}&#{ord(tail)};"
+    out = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + _ref(m.group(0)[-1]), text.translate(_INERT))
+    return _LINE_START.sub(_line_start, out)
 
 
 def chip(ref: ParagraphRef) -> str:

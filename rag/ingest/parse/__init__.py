@@ -45,6 +45,7 @@ class _Meter:
         self.caps = caps
         self.bytes = 0
         self.cables = 0
+        self.source = ""  # the file (or archive) being read
 
     def charge(self, source: str, size: int) -> None:
         self.bytes += max(0, size)
@@ -56,11 +57,11 @@ class _Meter:
                 "(a compression bomb, or a bulk release: use `cables ingest` for those)",
             )
 
-    def count(self, source: str) -> None:
+    def count(self) -> None:
         self.cables += 1
         if self.caps and self.cables > self.caps.max_cables:
             raise OverCapError(
-                source,
+                self.source,
                 f"the upload holds more than {self.caps.max_cables} cables, the limit for one upload "
                 "(use `cables ingest` for bulk imports)",
             )
@@ -172,7 +173,7 @@ def iter_cables(
     try:
         for r in _iter_paths(paths, max_bytes, meter):
             if isinstance(r, Cable):
-                meter.count(r.source)
+                meter.count()
             yield r
     except OverCapError as e:
         yield e
@@ -180,7 +181,7 @@ def iter_cables(
 
 def _iter_paths(paths: Iterable[str | os.PathLike[str]], max_bytes: int, meter: _Meter) -> Iterator[ParseResult]:
     for path in iter_files(paths):
-        src = str(path)
+        src = meter.source = str(path)
         if not path.exists():
             yield ParseError(src, "no such file or folder")
             continue
