@@ -130,8 +130,9 @@ def build(ctx: ChatContext) -> Any:
                         label=f"HTML, text, CSV or archives, up to {settings.max_upload_mb} MB each",
                         file_count="multiple",
                         file_types=list(UPLOAD_TYPES),
+                        elem_id="upload",
                     )
-                    upload_log = gr.Markdown()
+                    upload_log = gr.Markdown(elem_id="upload-log")
             with gr.Column(scale=2):
                 panel = gr.HTML(PANEL_HINT, elem_id="cable-panel")
         cite_box = gr.Textbox(visible="hidden", elem_id="cite-box")
