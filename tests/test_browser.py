@@ -30,7 +30,7 @@ from rag.settings import Settings
 
 from .conftest import ARTIFACTS, FIXTURES, REPO
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CABLES_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRED = os.environ.get("CABLES_REQUIRE_BROWSER", "") == "1"
 pytestmark = [pytest.mark.browser]
 ARGS = [
@@ -101,12 +101,17 @@ def _serve(env_extra: dict[str, str], name: str) -> Iterator[App]:
     log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="session", autouse=True)
+def _chromium() -> None:
+    """First of all (session scope, autouse: before the index is built): is there a browser to drive?"""
     if not Path(CHROMIUM).exists():
         if REQUIRED:
             pytest.fail(f"CABLES_REQUIRE_BROWSER=1 but Chromium is not installed at {CHROMIUM}")
         pytest.skip("Debian chromium is not installed (set CABLES_REQUIRE_BROWSER=1 to make this a failure)")
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -171,6 +176,25 @@ def scripted(browser, beacon, real_index, real_settings, real_embedder, tmp_path
     script.write_text(json.dumps({"quote_first_passage": True, "reply": reply, "token_delay_s": 0.03}))
     env = {"CABLES_INDEX_DIR": str(index_dir), "CABLES_CACHE_DIR": real_settings.cache_dir}
     yield from _serve({**env, "CABLES_LLM": f"fake:{script}"}, "scripted")
+
+
+def test_a_missing_browser_fails_where_required(tmp_path: Path) -> None:
+    """Without Chromium a browser test skips on a developer's machine and fails in CI (CABLES_REQUIRE_BROWSER=1)."""
+    test = f"{Path(__file__).resolve()}::test_the_policy_blocks_what_escaping_would_miss"
+    outcomes = {}
+    for required in ("0", "1"):
+        env = {**os.environ, "CABLES_CHROMIUM": str(tmp_path / "no-chromium"), "CABLES_REQUIRE_BROWSER": required}
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        outcomes[required] = (run.returncode, run.stdout.strip().splitlines()[-1])
+    assert outcomes["0"][0] == 0 and "1 skipped" in outcomes["0"][1], outcomes
+    assert outcomes["1"][0] != 0 and "1 error" in outcomes["1"][1], outcomes
 
 
 def _ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
