@@ -204,6 +204,10 @@ def launch_options(settings: Settings) -> dict[str, Any]:
                 "characters: set CABLES_PASSWORD (the user name is 'analyst'), or keep the default host 127.0.0.1"
             )
         opts["auth"] = ("analyst", settings.password)
+    if settings.tls_cert or settings.tls_key:
+        if not (settings.tls_cert and settings.tls_key):
+            raise CablesError("TLS needs both CABLES_TLS_CERT and CABLES_TLS_KEY (PEM files)")
+        opts.update(ssl_certfile=settings.tls_cert, ssl_keyfile=settings.tls_key)
     return opts
 
 

@@ -75,6 +75,8 @@ class Settings:
     port: int = 7860
     password: str = ""
     min_password_chars: int = 12
+    tls_cert: str = ""  # PEM certificate and key: the chat serves HTTPS itself (or put a TLS reverse proxy in front)
+    tls_key: str = ""
     login_max_failures: int = 5  # failed logins per client address within login_window_s, then HTTP 429
     login_window_s: int = 300
     chat_concurrency: int = 16  # questions served at once; they queue for the one model, not for each other

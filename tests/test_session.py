@@ -174,3 +174,18 @@ def test_model_gate_first_come_first_served_and_withdrawal() -> None:
     for t in (h, w2):
         t.join(10)
     assert order == ["first withdrawn", "holder", "second"]
+
+
+def test_exports_are_private_and_deleted_after_their_time(ctx: ChatContext) -> None:
+    """Exported conversations quote classified paragraphs: they live in the server's own 0700 folder and are
+    deleted once older than `temp_ttl_s` (the next export or upload purges them), and the folder at exit."""
+    s = list(chat_step(ctx, "What did Saltanov say about Hamas?", Session(), Filters()))[-1].session
+    first = [Path(f) for f in export_files(ctx, s)]
+    root = ctx.files.root
+    assert all(root in f.parents for f in first) and root.stat().st_mode & 0o077 == 0
+    assert ctx.files.purge() == [] and all(f.exists() for f in first)  # not yet old
+    gone = ctx.files.purge(now=time.time() + ctx.settings.temp_ttl_s + 1)
+    assert first[0].parent in gone and not any(f.exists() for f in first)
+    second = export_files(ctx, s)
+    ctx.files.remove()
+    assert not root.exists() and not any(Path(f).exists() for f in second)
