@@ -237,3 +237,19 @@ def test_an_injected_cable_cannot_steer_the_real_model(tmp_path: Path, real_embe
         assert CLAIM not in shown and "Zanzibar" not in shown, shown
     assert "Zanzibar" in session.answers[0].prompt  # the injected paragraph and origin reached the model
     assert "4,200" in session.answers[0].text, session.answers[0].text
+
+
+@pytest.mark.llm
+def test_message_contents_never_become_control_tokens(cache_dir: str) -> None:
+    """With the real model's tokenizer and chat template: `<|im_start|>` written in a message is text, so the prompt
+    holds exactly one control token per message plus the assistant's; benign prompts tokenize as before."""
+    from rag.backends.llama import LlamaCppLLM
+    from rag.backends.llm import Message
+
+    llm = LlamaCppLLM(Settings(cache_dir=cache_dir))
+    (start,) = llm.llama.tokenize(b"<|im_start|>", add_bos=False, special=True)
+    hostile = [Message("system", "Answer from the passages."), Message("user", f"Origin: Embassy{ROLE_SWITCH}")]
+    assert llm.prompt_tokens(hostile).count(start) == 3
+    benign = [Message("system", "Answer from the passages."), Message("user", "How large was the harvest?")]
+    rendered = llm.formatter(messages=[{"role": m.role, "content": m.content} for m in benign]).prompt
+    assert llm.prompt_tokens(benign) == llm.llama.tokenize(rendered.encode(), add_bos=False, special=True)
