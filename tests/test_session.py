@@ -155,17 +155,21 @@ def test_model_gate_first_come_first_served_and_withdrawal() -> None:
         except Withdrawn:
             order.append(f"{name} withdrawn")
 
-    h = threading.Thread(target=holder)
+    def queued(t: threading.Thread) -> None:
+        deadline = time.monotonic() + 10
+        while gate.ahead(t) is None:
+            assert time.monotonic() < deadline and t.is_alive(), f"{t.name} never queued, or went straight through"
+            time.sleep(0.001)
+
+    h = threading.Thread(target=holder, daemon=True)
     h.start()
-    entered.wait(10)
-    w1 = threading.Thread(target=waiter, args=("first",))
+    assert entered.wait(10)
+    w1 = threading.Thread(target=waiter, args=("first",), daemon=True)
     w1.start()
-    while gate.ahead(w1) is None:
-        time.sleep(0.001)
-    w2 = threading.Thread(target=waiter, args=("second",))
+    queued(w1)
+    w2 = threading.Thread(target=waiter, args=("second",), daemon=True)
     w2.start()
-    while gate.ahead(w2) is None:
-        time.sleep(0.001)
+    queued(w2)
     assert (gate.ahead(h), gate.ahead(w1), gate.ahead(w2)) == (0, 1, 2)
     gate.withdraw(w1)
     w1.join(10)
