@@ -13,12 +13,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,7 @@ import pytest
 from rag.ingest.build import ingest
 from rag.settings import Settings
 
+from .apps import App, free_port, serve
 from .conftest import ARTIFACTS, FIXTURES, REPO
 
 CHROMIUM = os.environ.get("CABLES_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,12 +43,6 @@ ARGS = [
 ]
 
 
-@dataclass(frozen=True)
-class App:
-    url: str
-    proc: subprocess.Popen[bytes]
-
-
 @dataclass
 class Beacon:
     """A web server on another origin that records every request: anything it sees has left the app's origin."""
@@ -64,41 +56,6 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(env_extra: dict[str, str], name: str) -> Iterator[App]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        **env_extra,
-        "CABLES_PORT": str(port),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "CABLES_ALLOW_MODEL_REQUESTS": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / f"{name}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError((ARTIFACTS / f"{name}.log").read_text()) from None
-            time.sleep(0.5)
-    yield App(url, proc)
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -124,12 +81,12 @@ def browser():  # type: ignore[no-untyped-def]
 def app(browser, real_index, real_settings) -> Iterator[App]:  # type: ignore[no-untyped-def]
     """The product as shipped: real index, embedder and llama.cpp model."""
     env = {"CABLES_INDEX_DIR": real_settings.index_dir, "CABLES_CACHE_DIR": real_settings.cache_dir}
-    yield from _serve(env, "app")
+    yield from serve(env, "app")
 
 
 @pytest.fixture(scope="module")
 def beacon() -> Iterator[Beacon]:
-    port = _free_port()
+    port = free_port()
     b = Beacon(port)
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -175,7 +132,7 @@ def scripted(browser, beacon, real_index, real_settings, real_embedder, tmp_path
     script = tmp / "script.json"
     script.write_text(json.dumps({"quote_first_passage": True, "reply": reply, "token_delay_s": 0.03}))
     env = {"CABLES_INDEX_DIR": str(index_dir), "CABLES_CACHE_DIR": real_settings.cache_dir}
-    yield from _serve({**env, "CABLES_LLM": f"fake:{script}"}, "scripted")
+    yield from serve({**env, "CABLES_LLM": f"fake:{script}"}, "scripted")
 
 
 def test_a_missing_browser_fails_where_required(tmp_path: Path) -> None:

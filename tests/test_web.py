@@ -8,85 +8,42 @@ from __future__ import annotations
 import http.client
 import http.cookiejar
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from rag.ui.web import CSP
 
-from .conftest import ARTIFACTS, REPO
+from .apps import App, serve
+from .conftest import REPO
 
 HOST = "127.0.0.2"  # loopback, but not a "local host" to the app: it insists on a password
 PASSWORD = "correct horse battery staple"
 MAX_FAILURES = 3
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    port: int
-    proc: subprocess.Popen[bytes]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = _free_port()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     env = {
-        **os.environ,
         "CABLES_INDEX_DIR": str(tmp_path_factory.mktemp("noindex") / "idx"),  # the page works without an index
-        "CABLES_HOST": HOST,
-        "CABLES_PORT": str(port),
         "CABLES_PASSWORD": PASSWORD,
         "CABLES_LOGIN_MAX_FAILURES": str(MAX_FAILURES),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "PYTHONUNBUFFERED": "1",
     }
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "web.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://{HOST}:{port}/"
-    deadline = time.time() + 120
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError((ARTIFACTS / "web.log").read_text()) from None
-            time.sleep(0.5)
-    yield Server(url, port, proc)
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(timeout=30)
-    log.close()
+    yield from serve(env, "web", host=HOST)
 
 
-def _login(server: Server, password: str = PASSWORD, source: str = "127.0.0.1") -> http.client.HTTPResponse:
+def _login(server: App, password: str = PASSWORD, source: str = "127.0.0.1") -> http.client.HTTPResponse:
     conn = http.client.HTTPConnection(HOST, server.port, timeout=10, source_address=(source, 0))
     body = urllib.parse.urlencode({"username": "analyst", "password": password})
     conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
     return conn.getresponse()
 
 
-def _session(server: Server) -> urllib.request.OpenerDirector:
+def _session(server: App) -> urllib.request.OpenerDirector:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     body = urllib.parse.urlencode({"username": "analyst", "password": PASSWORD}).encode()
@@ -102,7 +59,7 @@ def _get(opener: urllib.request.OpenerDirector, url: str) -> tuple[int, dict[str
         return e.code, dict(e.headers), e.read()
 
 
-def test_every_response_carries_the_content_security_policy(server: Server) -> None:
+def test_every_response_carries_the_content_security_policy(server: App) -> None:
     anonymous = urllib.request.build_opener()
     opener = _session(server)
     for who, path in ((anonymous, ""), (anonymous, "config"), (opener, ""), (opener, "config"), (opener, "nope")):
@@ -116,7 +73,7 @@ def test_every_response_carries_the_content_security_policy(server: Server) -> N
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
 
 
-def test_no_event_is_an_api_endpoint(server: Server) -> None:
+def test_no_event_is_an_api_endpoint(server: App) -> None:
     """Gradio makes every event an API endpoint unless told otherwise; the page needs none of them."""
     opener = _session(server)
     status, _, body = _get(opener, server.url + "gradio_api/info")
@@ -129,7 +86,7 @@ def test_no_event_is_an_api_endpoint(server: Server) -> None:
         assert _get(opener, server.url + path)[0] == 404, path
 
 
-def test_failed_logins_are_limited_per_address(server: Server) -> None:
+def test_failed_logins_are_limited_per_address(server: App) -> None:
     """From one address, MAX_FAILURES wrong passwords, then even the right one is refused (429); another address
     is unaffected."""
     source = "127.0.0.3"
@@ -140,7 +97,7 @@ def test_failed_logins_are_limited_per_address(server: Server) -> None:
     assert _login(server, PASSWORD, "127.0.0.4").status == 200
 
 
-def test_no_arbitrary_file_reads(server: Server) -> None:
+def test_no_arbitrary_file_reads(server: App) -> None:
     for opener in (urllib.request.build_opener(), _session(server)):
         for path in (
             "gradio_api/file=/etc/passwd",
@@ -153,7 +110,7 @@ def test_no_arbitrary_file_reads(server: Server) -> None:
             assert b"root:x:0:0" not in body and b"[build-system]" not in body, (path, status)
 
 
-def test_uploads_land_in_a_private_folder_gone_at_exit(server: Server, tmp_path: Path) -> None:
+def test_uploads_land_in_a_private_folder_gone_at_exit(server: App, tmp_path: Path) -> None:
     """Gradio's upload cache is the server's own folder (mode 0700), deleted when the server is stopped (SIGTERM)."""
     opener = _session(server)
     boundary = "cablesboundary"
