@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.ui.web import CSP
+from rag.ui.web import CSP, LoginLimiter
 
 from .apps import App, serve
 from .conftest import REPO
@@ -129,3 +129,17 @@ def test_uploads_land_in_a_private_folder_gone_at_exit(server: App, tmp_path: Pa
     server.proc.terminate()
     server.proc.wait(timeout=30)
     assert not root.exists()
+
+
+def test_failures_age_out_and_a_success_clears_them() -> None:
+    now = [0.0]
+    limiter = LoginLimiter(max_failures=2, window_s=60, clock=lambda: now[0])
+    limiter.record("a", ok=False)
+    limiter.record("a", ok=False)
+    assert limiter.blocked("a") and not limiter.blocked("b")
+    now[0] = 61.0
+    assert not limiter.blocked("a")  # the window has passed
+    limiter.record("a", ok=False)
+    limiter.record("a", ok=True)
+    limiter.record("a", ok=False)
+    assert not limiter.blocked("a")  # a success starts the count afresh

@@ -87,7 +87,7 @@ class SecureHeaders:
         is_login = limiter is not None and scope.get("method") == "POST" and scope["path"].rstrip("/") == "/login"
         client = str((scope.get("client") or ("unknown",))[0])
         if limiter is not None and is_login and limiter.blocked(client):
-            await _refuse(send)
+            await _refuse(send, int(limiter.window_s))
             return
 
         async def send_secured(message: Message) -> None:
@@ -101,8 +101,8 @@ class SecureHeaders:
         await self.app(scope, receive, send_secured)
 
 
-async def _refuse(send: Send) -> None:
+async def _refuse(send: Send, retry_after_s: int) -> None:
     body = b"Too many failed logins from this address; try again later."
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"60"), *HEADERS]
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", str(retry_after_s).encode()), *HEADERS]
     await send({"type": "http.response.start", "status": 429, "headers": headers})
     await send({"type": "http.response.body", "body": body})
