@@ -11,6 +11,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from ..errors import PromptError
 from ..records import CableMeta, Hit
@@ -21,6 +22,9 @@ from ..text.words import tokenize
 _FIELD = string.Formatter()
 NAMES = ("answer_system", "answer_user", "passage", "history")
 _SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|<<<|>>>|\[/?INST\]|<start_of_turn>|<end_of_turn>")
+_FIELD_END = re.compile(_SPECIAL.pattern + r"|[\r\n]")
+# longest metadata values a prompt repeats (the sample's longest: origin 27, subject 222 characters)
+FIELD_LIMITS = MappingProxyType({"cable_id": 40, "paragraph": 8, "origin": 60, "date": 10, "subject": 240})
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,15 @@ def as_data(text: str) -> str:
     )
 
 
+def as_field(text: str, limit: int) -> str:
+    """A one-line metadata value (origin, date, subject, ID) as data: cut at its first control token, delimiter or
+    line break (no real one holds any: what follows is an injection riding on the field), bounded to `limit`
+    characters, neutralised."""
+    m = _FIELD_END.search(text)
+    head = (text[: m.start()] if m else text).strip()
+    return as_data(head if len(head) <= limit else head[: limit - 1] + "…")
+
+
 def compress(text: str, question: str, budget: int) -> str:
     """The passage's sentences most relevant to the question, in their order, within `budget` tokens."""
     if tokens.count(text) <= budget:
@@ -96,8 +109,8 @@ def answer_prompt(
     history_chars: int,
 ) -> str:
     """The user message: the previous turn (question, answer), the passages as labelled data blocks, the question.
-    Every interpolated value goes through `as_data`: cable fields (a text file's origin line is verbatim), the
-    previous answer (it can quote a cable) and the question alike."""
+    Every interpolated value is neutralised: metadata fields by `as_field` (a text file's origin line is verbatim),
+    the passage text, the previous answer (it can quote a cable) and the question by `as_data`."""
     per = max(60, budget // max(1, len(hits)))
     blocks = []
     for i, h in enumerate(hits, 1):
@@ -106,11 +119,11 @@ def answer_prompt(
             render(
                 ps.passage,
                 label=f"P{i}",
-                cable_id=as_data(h.passage.cable_id),
-                paragraph=as_data(h.ref.label),
-                origin=as_data(m.origin),
-                date=as_data(m.created[:10]),
-                subject=as_data(m.subject),
+                cable_id=as_field(h.passage.cable_id, FIELD_LIMITS["cable_id"]),
+                paragraph=as_field(h.ref.label, FIELD_LIMITS["paragraph"]),
+                origin=as_field(m.origin, FIELD_LIMITS["origin"]),
+                date=as_field(m.created[:10], FIELD_LIMITS["date"]),
+                subject=as_field(m.subject, FIELD_LIMITS["subject"]),
                 text=as_data(compress(h.passage.text, question, per)),
             ).strip()
         )
