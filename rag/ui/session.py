@@ -61,7 +61,8 @@ class ChatContext:
     it; an upload is ingested in the background and its index swapped in when done, without loading the model.
 
     Only generation is serialised (`gate`: llama.cpp contexts are not thread-safe); retrieval, checking and ingestion
-    run in parallel. `_load` guards loading and swapping and is never held while a question is answered."""
+    run in parallel. `_load` guards loading and swapping the index, `_model_load` loading the model; neither is held
+    while a question is answered."""
 
     def __init__(self, settings: Settings, llm: LLM | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings
@@ -69,6 +70,7 @@ class ChatContext:
         self.ingests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cables-ingest")  # uploads, in order
         self.files = TempFiles(settings.temp_ttl_s)
         self._load = threading.Lock()
+        self._model_load = threading.Lock()
         self._components: Components | None = None
         self._answerer: Answerer | None = None
         self._llm = GatedLLM(llm, self.gate) if llm is not None else None
@@ -85,11 +87,13 @@ class ChatContext:
             return self._components
 
     def answerer(self) -> Answerer:
-        c = self.components()
+        self.components()
+        with self._model_load:  # the first question loads the model; the panel and uploads need not wait for it
+            if self._llm is None:
+                self._llm = GatedLLM(load_llm(self.settings), self.gate)
         with self._load:
             if self._answerer is None:
-                self._llm = self._llm or GatedLLM(load_llm(self.settings), self.gate)
-                self._answerer = open_answerer(self.settings, llm=self._llm, components=c)
+                self._answerer = open_answerer(self.settings, llm=self._llm, components=self._components)
             return self._answerer
 
     def embedder(self) -> Embedder | None:
