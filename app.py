@@ -1,13 +1,18 @@
-"""The web chat: layout and event wiring only, over pure functions in rag/ui/ (session steps, actions) and
-rag/present/ (HTML).
+"""The web chat: layout and event wiring only, over pure functions in rag/ui/ (session steps, actions, the HTTP
+security middleware) and rag/present/ (HTML).
 
 Run: `python app.py` or `cables serve`. Binds to 127.0.0.1 unless CABLES_HOST says otherwise, and then only
-with CABLES_PASSWORD set.
+with a CABLES_PASSWORD of at least `min_password_chars` characters; put TLS in front for any other machine (README).
+Every event is private to the page (no API endpoints, no API page); every response carries a Content-Security-Policy
+that lets the page fetch nothing but its own origin.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
+import signal
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -18,8 +23,10 @@ from rag.settings import Settings
 from rag.ui.actions import PANEL_HINT, UPLOAD_TYPES, export_files, ingest_uploads, open_cable
 from rag.ui.progress import index_line
 from rag.ui.session import ChatContext, ChatUpdate, Session, chat_step, filters_from
+from rag.ui.web import LoginLimiter, SecureHeaders
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+PRIVATE = "private"  # api_visibility of every event: callable by the page only, listed nowhere
 
 CSS = """
 #cite-box, #cite-open {display: none !important;}
@@ -74,7 +81,8 @@ def build(ctx: ChatContext) -> Any:
 
     settings = ctx.settings
     origins, classes, idx_note = index_note(ctx)
-    with gr.Blocks(title="cables: cited answers from diplomatic cables") as demo:
+    ttl = settings.temp_ttl_s
+    with gr.Blocks(title="cables: cited answers from diplomatic cables", delete_cache=(max(60, ttl // 4), ttl)) as demo:
         session = gr.State(Session())
         gr.Markdown(
             f"### cables: ask the diplomatic cables\n<small>{esc(idx_note)}. Every claim cites "
@@ -87,7 +95,16 @@ def build(ctx: ChatContext) -> Any:
                 status = gr.Markdown(
                     "Ready." if ctx.loaded() else "Ready (the model loads on the first question).", elem_id="status"
                 )
-                chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
+                # messages are HTML built in rag/present/html.py; Markdown and LaTeX are not rendered
+                chat = gr.Chatbot(
+                    label="Conversation",
+                    height=460,
+                    elem_id="chat",
+                    render_markdown=False,
+                    latex_delimiters=[],
+                    sanitize_html=True,
+                    feedback_options=None,
+                )
                 with gr.Row():
                     question = gr.Textbox(
                         placeholder="Ask about the cables…",
@@ -116,8 +133,9 @@ def build(ctx: ChatContext) -> Any:
                         label=f"HTML, text, CSV or archives, up to {settings.max_upload_mb} MB each",
                         file_count="multiple",
                         file_types=list(UPLOAD_TYPES),
+                        elem_id="upload",
                     )
-                    upload_log = gr.Markdown()
+                    upload_log = gr.Markdown(elem_id="upload-log")
             with gr.Column(scale=2):
                 panel = gr.HTML(PANEL_HINT, elem_id="cable-panel")
         cite_box = gr.Textbox(visible="hidden", elem_id="cite-box")
@@ -134,27 +152,37 @@ def build(ctx: ChatContext) -> Any:
 
         outs = [session, chat, status, cites, evidence, question]
         ins = [question, session, f_origin, f_from, f_to, f_class, f_tags]
-        ask.click(respond, ins, outs)
-        question.submit(respond, ins, outs)
-        cite_open.click(lambda pid: open_cable(ctx, pid), cite_box, panel).then(None, js=SCROLL_JS)
-        cites.change(lambda pid: open_cable(ctx, pid), cites, panel).then(None, js=SCROLL_JS)
+        ask.click(respond, ins, outs, api_visibility=PRIVATE)
+        question.submit(respond, ins, outs, api_visibility=PRIVATE)
+        cite_open.click(lambda pid: open_cable(ctx, pid), cite_box, panel, api_visibility=PRIVATE).then(
+            None, js=SCROLL_JS
+        )
+        cites.change(lambda pid: open_cable(ctx, pid), cites, panel, api_visibility=PRIVATE).then(None, js=SCROLL_JS)
         new.click(
             lambda: (Session(), [], "New conversation.", gr.update(choices=[], value=None), [], PANEL_HINT),
             None,
             [session, chat, status, cites, evidence, panel],
+            api_visibility=PRIVATE,
         )
 
         def do_export(s: Session) -> Any:
             files = export_files(ctx, s)
             return gr.update(visible=bool(files), value=files or None)
 
-        export.click(do_export, session, exported)
-        upload.upload(lambda files: ingest_uploads(ctx, files or []), upload, upload_log)
+        def do_upload(files: list[str] | None) -> Iterator[str]:
+            yield from ingest_uploads(ctx, files or [])
+
+        export.click(do_export, session, exported, api_visibility=PRIVATE)
+        upload.upload(do_upload, upload, upload_log, api_visibility=PRIVATE)
     return demo
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """Where and how to listen. Beyond localhost a password is required."""
+    """Where and how to listen. Beyond localhost a password of `min_password_chars` is required; failed logins are
+    limited per client address; every response carries the security headers of rag/ui/web.py."""
+    from starlette.middleware import Middleware
+
+    limiter = LoginLimiter(settings.login_max_failures, settings.login_window_s)
     opts: dict[str, Any] = {
         "server_name": settings.host,
         "server_port": settings.port,
@@ -163,14 +191,26 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "max_file_size": f"{settings.max_upload_mb}mb",
         "footer_links": [],
         "show_error": False,
+        "ssr_mode": False,  # the page is served by this process, through the middleware
+        "mcp_server": False,
+        "app_kwargs": {
+            "middleware": [Middleware(SecureHeaders, limiter=limiter)],
+            "docs_url": None,
+            "redoc_url": None,
+            "openapi_url": None,
+        },
     }
     if settings.host not in LOCAL_HOSTS:
-        if not settings.password:
+        if len(settings.password) < settings.min_password_chars:
             raise CablesError(
-                f"refusing to listen on {settings.host} without a password: set CABLES_PASSWORD "
-                "(the user name is 'analyst'), or keep the default host 127.0.0.1"
+                f"refusing to listen on {settings.host} without a password of at least {settings.min_password_chars} "
+                "characters: set CABLES_PASSWORD (the user name is 'analyst'), or keep the default host 127.0.0.1"
             )
         opts["auth"] = ("analyst", settings.password)
+    if settings.tls_cert or settings.tls_key:
+        if not (settings.tls_cert and settings.tls_key):
+            raise CablesError("TLS needs both CABLES_TLS_CERT and CABLES_TLS_KEY (PEM files)")
+        opts.update(ssl_certfile=settings.tls_cert, ssl_keyfile=settings.tls_key)
     return opts
 
 
@@ -186,9 +226,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cables serve: {e}", file=sys.stderr)
         return 1
     if settings.host not in LOCAL_HOSTS:
-        print(f"Listening on {settings.host}: password required (user 'analyst').", file=sys.stderr)
-    demo = build(ChatContext(settings))
-    demo.queue(default_concurrency_limit=4).launch(**opts)
+        print(
+            f"Listening on {settings.host}: password required (user 'analyst'); serve it over TLS (README).",
+            file=sys.stderr,
+        )
+    ctx = ChatContext(settings)
+    atexit.register(ctx.files.remove)  # exports, staged uploads, Gradio's cache: gone when the server stops
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that a terminated server cleans up too
+    os.environ["GRADIO_TEMP_DIR"] = str(ctx.files.gradio_dir())  # Gradio's upload/download cache, private, cleaned
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network at run time
+    demo = build(ctx)
+    demo.queue(default_concurrency_limit=settings.chat_concurrency).launch(**opts)
     return 0
 
 

@@ -6,14 +6,19 @@ such). Never the only proof: the real components are tested too."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .backends.llm import Message
+from .errors import ModelError
+from .text.sentences import split_sentences
 from .text.words import normalize
 
 _WORDS = re.compile(r"[a-z0-9]{3,}")
@@ -77,9 +82,15 @@ class FakeLLM:
 
     name = "fake-llm"
 
-    def __init__(self, reply: str | Callable[[str], str], chooser: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        reply: str | Callable[[str], str],
+        chooser: Callable[[str], str] | None = None,
+        token_delay_s: float = 0.0,
+    ) -> None:
         self.reply = reply
         self.chooser = chooser
+        self.token_delay_s = token_delay_s  # a slow model, for tests of concurrent sessions
         self.prompts: list[str] = []
         self.choices: list[str] = []
 
@@ -88,6 +99,8 @@ class FakeLLM:
         self.prompts.append(prompt)
         text = self.reply(prompt) if callable(self.reply) else self.reply
         for w in text.split(" "):
+            if self.token_delay_s:
+                time.sleep(self.token_delay_s)
             yield w + " "
 
     def choose(self, messages: Sequence[Message], options: Sequence[str]) -> str:
@@ -120,3 +133,27 @@ class ScriptedJudge:
 def verbatim_judge() -> ScriptedJudge:
     """A strict stand-in: YES only when the claim, as words, occurs in the paragraph (and a quote always answers)."""
     return ScriptedJudge(lambda c: c.must_answer or normalize(c.text) in normalize(c.passage))
+
+
+_FIRST_PASSAGE = re.compile(r"<<<\n(.*?)\n>>>", re.S)
+
+
+class ScriptedLLM(FakeLLM):
+    """The app's model in browser tests, chosen by the setting `llm=fake:<script.json>` (never a default). The script:
+    `{"reply": "...", "quote_first_passage": true, "token_delay_s": 0.05}`: the first sentence of the first passage
+    in the prompt (cited `[P1]`) when asked, then the reply, streamed word by word."""
+
+    def __init__(self, script: str) -> None:
+        try:
+            spec = json.loads(Path(script).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise ModelError(f"scripted model {script}: {e}") from e
+        self.quote = bool(spec.get("quote_first_passage", False))
+        super().__init__(self._answer, token_delay_s=float(spec.get("token_delay_s", 0.0)))
+        self.text = str(spec.get("reply", ""))
+        self.name = f"scripted:{Path(script).name}"
+
+    def _answer(self, prompt: str) -> str:
+        m = _FIRST_PASSAGE.search(prompt) if self.quote else None
+        first = split_sentences(m.group(1))[:1] if m else []
+        return " ".join([*(f"{s} [P1]" for s in first), self.text]).strip()

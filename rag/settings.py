@@ -91,12 +91,21 @@ class Settings:
     # limits
     max_question_chars: int = 2000
     max_history_turns: int = 20
-    max_upload_mb: int = 50
+    max_upload_mb: int = 50  # one uploaded file as sent (compressed)
+    max_upload_expanded_mb: int = 500  # one upload once decompressed: every archive member and CSV byte read
+    max_upload_cables: int = 20_000  # cables in one upload (the full release goes through `cables ingest`)
     max_cable_mb: int = 20  # one cable file; the CSV release is streamed instead
     # server
     host: str = "127.0.0.1"
     port: int = 7860
     password: str = ""
+    min_password_chars: int = 12
+    tls_cert: str = ""  # PEM certificate and key: the chat serves HTTPS itself (or put a TLS reverse proxy in front)
+    tls_key: str = ""
+    login_max_failures: int = 5  # failed logins per client address within login_window_s, then HTTP 429
+    login_window_s: int = 300
+    chat_concurrency: int = 16  # questions served at once; they queue for the one model, not for each other
+    temp_ttl_s: int = 3600  # exports and Gradio's copies of uploads and downloads are deleted after this
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

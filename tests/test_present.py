@@ -91,7 +91,14 @@ def test_listening_beyond_localhost_needs_a_password() -> None:
     assert "auth" not in launch_options(Settings())
     with pytest.raises(CablesError, match="password"):
         launch_options(Settings(host="0.0.0.0"))
-    assert launch_options(Settings(host="0.0.0.0", password="s3cret"))["auth"] == ("analyst", "s3cret")
+    with pytest.raises(CablesError, match="at least 12 characters"):
+        launch_options(Settings(host="0.0.0.0", password="s3cret"))  # any non-empty password used to do
+    good = "correct horse battery"
+    assert launch_options(Settings(host="0.0.0.0", password=good))["auth"] == ("analyst", good)
+    tls = launch_options(Settings(host="0.0.0.0", password=good, tls_cert="c.pem", tls_key="k.pem"))
+    assert (tls["ssl_certfile"], tls["ssl_keyfile"]) == ("c.pem", "k.pem")
+    with pytest.raises(CablesError, match="TLS needs both"):
+        launch_options(Settings(tls_cert="c.pem"))
 
 
 def test_upload_rejects_bad_types_and_sizes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -103,5 +110,21 @@ def test_upload_rejects_bad_types_and_sizes(tmp_path, monkeypatch) -> None:  # t
     exe.write_bytes(b"MZ")
     big = tmp_path / "big.txt"
     big.write_bytes(b"x" * (2 * 1024 * 1024))
-    msg = ingest_uploads(ChatContext(s), [str(exe), str(big)])
+    msg = list(ingest_uploads(ChatContext(s), [str(exe), str(big)]))[-1]
     assert "evil.exe: not a supported type" in msg and "big.txt: 2 MB is over the 1 MB limit" in msg
+
+
+def test_the_page_renders_no_markdown_and_exposes_no_api(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The chat shows the HTML rag/present builds, without a Markdown or LaTeX pass; every event is private to the
+    page; Gradio's cache of uploads and downloads is deleted after `temp_ttl_s`."""
+    from app import build
+    from rag.fakes import FakeEmbedder
+    from rag.ui.session import ChatContext
+
+    s = Settings(index_dir=str(tmp_path / "idx"), temp_ttl_s=600)
+    demo = build(ChatContext(s, embedder=FakeEmbedder()))
+    chat = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "chat")
+    assert chat.render_markdown is False and chat.latex_delimiters == [] and chat.sanitize_html is True
+    fns = [f for f in demo.fns.values() if f.fn is not None]
+    assert fns and all(f.api_visibility == "private" for f in fns)
+    assert demo.delete_cache == (150, 600)

@@ -11,6 +11,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from ..errors import PromptError
 from ..records import CableMeta, Hit
@@ -30,6 +31,9 @@ NAMES = (
     "judge_answers",
 )
 _SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|<<<|>>>|\[/?INST\]|<start_of_turn>|<end_of_turn>")
+_FIELD_END = re.compile(_SPECIAL.pattern + r"|[\r\n]")
+# longest metadata values a prompt repeats (the sample's longest: origin 27, subject 222 characters)
+FIELD_LIMITS = MappingProxyType({"cable_id": 40, "paragraph": 8, "origin": 60, "date": 10, "subject": 240})
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,15 @@ def as_data(text: str) -> str:
     )
 
 
+def as_field(text: str, limit: int) -> str:
+    """A one-line metadata value (origin, date, subject, ID) as data: cut at its first control token, delimiter or
+    line break (no real one holds any: what follows is an injection riding on the field), bounded to `limit`
+    characters, neutralised."""
+    m = _FIELD_END.search(text)
+    head = (text[: m.start()] if m else text).strip()
+    return as_data(head if len(head) <= limit else head[: limit - 1] + "…")
+
+
 def compress(text: str, question: str, budget: int) -> str:
     """The passage's sentences most relevant to the question, in their order, within `budget` tokens."""
     if tokens.count(text) <= budget:
@@ -119,7 +132,9 @@ def answer_parts(
     budget: int,
     history_chars: int,
 ) -> tuple[str, str]:
-    """The previous turn (question, answer) and the passages as labelled data blocks, as the user message has them."""
+    """The previous turn (question, answer) and the passages as labelled data blocks, as the user message has them.
+    Every interpolated value is neutralised: metadata fields by `as_field` (a text file's origin line is verbatim),
+    the passage text and the previous answer (it can quote a cable) by `as_data`; the question by `user_message`."""
     per = max(60, budget // max(1, len(hits)))
     blocks = []
     for i, h in enumerate(hits, 1):
@@ -128,21 +143,21 @@ def answer_parts(
             render(
                 ps.passage,
                 label=f"P{i}",
-                cable_id=h.passage.cable_id,
-                paragraph=h.ref.label,
-                origin=m.origin,
-                date=m.created[:10],
-                subject=as_data(m.subject),
+                cable_id=as_field(h.passage.cable_id, FIELD_LIMITS["cable_id"]),
+                paragraph=as_field(h.ref.label, FIELD_LIMITS["paragraph"]),
+                origin=as_field(m.origin, FIELD_LIMITS["origin"]),
+                date=as_field(m.created[:10], FIELD_LIMITS["date"]),
+                subject=as_field(m.subject, FIELD_LIMITS["subject"]),
                 text=as_data(compress(h.passage.text, question, per)),
             ).strip()
         )
     hist = ""
     if history:
         q, a = history
-        hist = render(ps.history, turns=f"Q: {q}\nA: {a[:history_chars]}")
+        hist = render(ps.history, turns=f"Q: {as_data(q)}\nA: {as_data(a[:history_chars])}")
     return hist, "\n\n".join(blocks)
 
 
 def user_message(ps: PromptSet, parts: tuple[str, str], question: str) -> str:
     """The user message: history, passages, then the question (or, for the judge, its question in the same place)."""
-    return render(ps.user, history=parts[0], passages=parts[1], question=question)
+    return render(ps.user, history=parts[0], passages=parts[1], question=as_data(question))

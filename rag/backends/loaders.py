@@ -38,7 +38,14 @@ def _cuda() -> bool:
         return False
 
 
+FAKE_PREFIX = "fake:"  # `llm=fake:<script.json>`: the scripted stand-in of rag/fakes.py, for browser tests only
+
+
 def load_llm(settings: Settings) -> LLM:
+    if settings.llm.startswith(FAKE_PREFIX):
+        from ..fakes import ScriptedLLM
+
+        return ScriptedLLM(settings.llm.removeprefix(FAKE_PREFIX))
     from .llama import LlamaCppLLM
 
     return LlamaCppLLM(settings)

@@ -1,19 +1,46 @@
 """HTML for the chat: answers with verdict badges and citation chips, the cable panel, the evidence table.
-Everything from a cable or a model is escaped: it is data."""
+Everything from a cable, a model or a user is escaped with `esc`: it is data, inert to HTML and to Markdown."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
+from types import MappingProxyType
 
 from ..ids import ParagraphRef
 from ..records import Answer, Cable, Hit, SentenceCheck
 from .text import CLOSEST_HEADING, MARKS
 
+# Markup characters of HTML and of the Markdown (and LaTeX) Gradio renders: links and images `![x](url)`, emphasis,
+# code, tables, headings, backslash escapes, `$$` formulas. Each becomes a character reference: the browser shows the
+# character as written, and no Markdown parser reads a reference as markup (CommonMark, "Entity references").
+_INERT = MappingProxyType(
+    {
+        **{ord(c): f"&#{ord(c)};" for c in "`\\[]()!*_~#|${}"},
+        **{ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#x27;"},
+    }
+)
+# what GFM turns into a link without any markup (`https://…`, `www.…`, `name@host`), and what starts a block at the
+# start of a line (indented code, `-`/`+` lists and rules, `=` headings, `1.` lists)
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|file|mailto|data|javascript)(:)|\bwww(\.)|(@)")
+_LINE_START = re.compile(r"(?m)^([ \t]*)(?:([-+=])|\d{1,9}(\.))?")
+
+
+def _ref(c: str) -> str:
+    return f"&#{ord(c)};"
+
+
+def _line_start(m: re.Match[str]) -> str:
+    lead = "".join(_ref(c) for c in m.group(1))
+    mark = m.group(2) or m.group(3)
+    head = m.group(0)[len(m.group(1)) :]
+    return lead + (head[: -len(mark)] + _ref(mark) if mark else head)
+
 
 def esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    """`text` as inert HTML: shown literally by a browser, never read as HTML or Markdown markup."""
+    out = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + _ref(m.group(0)[-1]), text.translate(_INERT))
+    return _LINE_START.sub(_line_start, out)
 
 
 def chip(ref: ParagraphRef, partial: bool = False) -> str:

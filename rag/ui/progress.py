@@ -30,8 +30,7 @@ def refresh(ctx: ChatContext) -> bool:
     live = current_name(Path(ctx.settings.index_dir))
     if live is None or live == ctx.components().index.version:
         return False
-    with ctx.lock:
-        ctx.reload()
+    ctx.reload()
     return True
 
 

@@ -7,11 +7,12 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ..answer.conversation import Turn
-from ..answer.pipeline import Answerer, Done, Status, Token
+from ..answer.pipeline import Answerer, Done, Event, Status, Token
 from ..backends.embedder import Embedder
 from ..backends.llm import LLM
 from ..backends.loaders import load_llm
@@ -21,6 +22,8 @@ from ..present.html import answer_html, draft_html, esc, evidence_rows
 from ..records import Answer
 from ..retrieve.query import Filters
 from ..settings import Settings
+from .files import TempFiles
+from .worker import GatedLLM, ModelGate, Worker
 
 STATUS = MappingProxyType(
     {
@@ -55,41 +58,56 @@ class ChatUpdate:
 
 class ChatContext:
     """The shared pipeline. The index and embedder load on first use; the language model only when a question needs
-    it; an upload swaps the index in without loading the model."""
+    it; an upload is ingested in the background and its index swapped in when done, without loading the model.
+
+    Only generation is serialised (`gate`: llama.cpp contexts are not thread-safe); retrieval, checking and ingestion
+    run in parallel. `_load` guards loading and swapping the index, `_model_load` loading the model; neither is held
+    while a question is answered."""
 
     def __init__(self, settings: Settings, llm: LLM | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.lock = threading.Lock()  # one generation at a time: llama.cpp contexts are not thread-safe
+        self.gate = ModelGate()
+        self.ingests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cables-ingest")  # uploads, in order
+        self.files = TempFiles(settings.temp_ttl_s)
+        self._load = threading.Lock()
+        self._model_load = threading.Lock()
         self._components: Components | None = None
         self._answerer: Answerer | None = None
-        self._llm = llm
+        self._llm = GatedLLM(llm, self.gate) if llm is not None else None
         self._embedder = embedder
 
     def loaded(self) -> bool:
         return self._answerer is not None
 
     def components(self) -> Components:
-        if self._components is None:
-            self._components = open_components(self.settings, embedder=self._embedder)
-            self._embedder = self._components.embedder
-        return self._components
+        with self._load:
+            if self._components is None:
+                self._components = open_components(self.settings, embedder=self._embedder)
+                self._embedder = self._components.embedder
+            return self._components
 
     def answerer(self) -> Answerer:
-        if self._answerer is None:
-            self._llm = self._llm or load_llm(self.settings)
-            self._answerer = open_answerer(self.settings, llm=self._llm, components=self.components())
-        return self._answerer
+        self.components()
+        with self._model_load:  # the first question loads the model; the panel and uploads need not wait for it
+            if self._llm is None:
+                self._llm = GatedLLM(load_llm(self.settings), self.gate)
+        with self._load:
+            if self._answerer is None:
+                self._answerer = open_answerer(self.settings, llm=self._llm, components=self._components)
+            return self._answerer
 
     def embedder(self) -> Embedder | None:
         """The embedder once loaded (an ingest reuses it instead of loading its own)."""
         return self._embedder
 
     def reload(self) -> None:
-        """Open the index's new version, keeping the embedder (and the model, if loaded)."""
-        self._components = open_components(self.settings, embedder=self._embedder)
-        self._embedder = self._components.embedder
-        if self._answerer is not None:
-            self._answerer = open_answerer(self.settings, llm=self._llm, components=self._components)
+        """Open the index's new version, keeping the embedder (and the model, if loaded). Questions already being
+        answered finish on the version they started with."""
+        c = open_components(self.settings, embedder=self._embedder)
+        with self._load:
+            self._components, self._embedder = c, c.embedder
+            if self._answerer is not None:
+                self._answerer = open_answerer(self.settings, llm=self._llm, components=c)
 
 
 def filters_from(
@@ -111,6 +129,33 @@ def friendly(e: BaseException) -> str:
     return f"⚠ Something went wrong ({type(e).__name__}); the details are in the server log."
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """The question's place in the line for the model: 0 once it holds it."""
+
+    ahead: int
+
+
+def answer_events(ctx: ChatContext, q: str, turns: tuple[Turn, ...], filters: Filters) -> Iterator[Event | Waiting]:
+    """The pipeline's events for one question, run in a worker thread, with `Waiting` while it queues for the model.
+    Closing this generator (a closed tab) withdraws the question; a question already generating stops at its next
+    token."""
+    worker: Worker[Event] = Worker(lambda: ctx.answerer().stream(q, turns, filters), ctx.gate)
+    last: list[int | None] = [None]
+
+    def idle() -> Waiting | None:
+        n = ctx.gate.ahead(worker.thread)
+        if n is None or n == last[0]:
+            return None
+        last[0] = n
+        return Waiting(n)
+
+    try:
+        yield from worker.items(idle)
+    finally:
+        worker.cancel()
+
+
 def chat_step(ctx: ChatContext, question: str, s: Session, filters: Filters) -> Iterator[ChatUpdate]:
     """One question: the updates to show while it is answered, the last one with the new session."""
     q = (question or "").strip()
@@ -125,17 +170,18 @@ def chat_step(ctx: ChatContext, question: str, s: Session, filters: Filters) -> 
         if len(q) > settings.max_question_chars:
             raise InputTooLargeError(f"the question is {len(q)} characters; the limit is {settings.max_question_chars}")
         a: Answer | None = None
-        with ctx.lock:
-            text = ""
-            for ev in ctx.answerer().stream(q, s.turns, filters):
-                if isinstance(ev, Status):
-                    yield ChatUpdate(s, tuple(msgs), STATUS.get(ev.text, ev.text))
-                elif isinstance(ev, Token):  # a draft until the gate has checked it
-                    text += ev.text
-                    msgs[-1] = {"role": "assistant", "content": draft_html(text)}
-                    yield ChatUpdate(s, tuple(msgs), "Generating a draft answer (not yet verified)…")
-                elif isinstance(ev, Done):
-                    a = ev.answer
+        text = ""
+        for ev in answer_events(ctx, q, s.turns, filters):
+            if isinstance(ev, Waiting):
+                yield ChatUpdate(s, tuple(msgs), waiting_status(ev.ahead))
+            elif isinstance(ev, Status):
+                yield ChatUpdate(s, tuple(msgs), STATUS.get(ev.text, ev.text))
+            elif isinstance(ev, Token):  # a draft until the gate has checked it
+                text += ev.text
+                msgs[-1] = {"role": "assistant", "content": draft_html(text)}
+                yield ChatUpdate(s, tuple(msgs), "Generating a draft answer (not yet verified)…")
+            elif isinstance(ev, Done):
+                a = ev.answer
         assert a is not None
         msgs[-1] = {"role": "assistant", "content": answer_html(a)}
         keep = settings.max_history_turns
@@ -152,3 +198,7 @@ def chat_step(ctx: ChatContext, question: str, s: Session, filters: Filters) -> 
         msgs[-1] = {"role": "assistant", "content": friendly(e)}
         s_err = Session(s.turns, s.answers, tuple(msgs))
         yield ChatUpdate(s_err, tuple(msgs), "Error.", question=q)
+
+
+def waiting_status(ahead: int) -> str:
+    return f"Waiting for the model ({ahead} ahead)…" if ahead else "Generating the answer…"

@@ -10,6 +10,7 @@ import os
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -24,6 +25,46 @@ SKIP_NAMES = frozenset({"SOURCE.md", "FORMATS.md", "README.md", ".DS_Store"})
 ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".zip")
 
 ParseResult = Cable | ParseError
+
+
+@dataclass(frozen=True)
+class UploadCaps:
+    """What one upload may expand to: bytes once decompressed (every file, archive member and CSV member, by the
+    sizes their headers declare, which tar and zip readers never exceed) and cables."""
+
+    max_bytes: int
+    max_cables: int
+
+
+class OverCapError(ParseError):
+    """An upload exceeds its caps: iteration stops at once, before the bytes over the cap are decompressed."""
+
+
+class _Meter:
+    def __init__(self, caps: UploadCaps | None) -> None:
+        self.caps = caps
+        self.bytes = 0
+        self.cables = 0
+        self.source = ""  # the file (or archive) being read
+
+    def charge(self, source: str, size: int) -> None:
+        self.bytes += max(0, size)
+        if self.caps and self.bytes > self.caps.max_bytes:
+            mb = self.caps.max_bytes / 2**20
+            raise OverCapError(
+                source,
+                f"the upload expands to more than {mb:g} MB once decompressed, the limit for one upload "
+                "(a compression bomb, or a bulk release: use `cables ingest` for those)",
+            )
+
+    def count(self) -> None:
+        self.cables += 1
+        if self.caps and self.cables > self.caps.max_cables:
+            raise OverCapError(
+                self.source,
+                f"the upload holds more than {self.caps.max_cables} cables, the limit for one upload "
+                "(use `cables ingest` for bulk imports)",
+            )
 
 
 def decode(data: bytes, source: str) -> str:
@@ -75,12 +116,13 @@ def _iter_csv_bytes(raw: IO[bytes], source: str) -> Iterator[ParseResult]:
         yield ParseError(source, f"CSV stream broke off ({e})")
 
 
-def _iter_archive(path: Path, max_bytes: int) -> Iterator[ParseResult]:
+def _iter_archive(path: Path, max_bytes: int, meter: _Meter) -> Iterator[ParseResult]:
     src = str(path)
     try:
         if path.name.endswith(".zip"):
             with zipfile.ZipFile(path) as z:
                 for info in sorted(z.infolist(), key=lambda i: i.filename):
+                    meter.charge(src, info.file_size)
                     if info.is_dir() or Path(info.filename).name in SKIP_NAMES:
                         continue
                     name = f"{src}!{info.filename}"
@@ -94,6 +136,7 @@ def _iter_archive(path: Path, max_bytes: int) -> Iterator[ParseResult]:
             return
         with tarfile.open(path) as t:
             for m in t:
+                meter.charge(src, m.size)  # skipped members too: moving past one decompresses it
                 if not m.isfile() or Path(m.name).name in SKIP_NAMES:
                     continue
                 name = f"{src}!{m.name}"
@@ -121,18 +164,34 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             yield path
 
 
-def iter_cables(paths: Iterable[str | os.PathLike[str]], max_bytes: int = MAX_CABLE_BYTES) -> Iterator[ParseResult]:
-    """Every cable under `paths` (files, folders recursively, archives), format detected per file."""
+def iter_cables(
+    paths: Iterable[str | os.PathLike[str]], max_bytes: int = MAX_CABLE_BYTES, caps: UploadCaps | None = None
+) -> Iterator[ParseResult]:
+    """Every cable under `paths` (files, folders recursively, archives), format detected per file. With `caps`,
+    iteration ends with one `OverCapError` naming the file as soon as the bytes or cables read exceed them."""
+    meter = _Meter(caps)
+    try:
+        for r in _iter_paths(paths, max_bytes, meter):
+            if isinstance(r, Cable):
+                meter.count()
+            yield r
+    except OverCapError as e:
+        yield e
+
+
+def _iter_paths(paths: Iterable[str | os.PathLike[str]], max_bytes: int, meter: _Meter) -> Iterator[ParseResult]:
     for path in iter_files(paths):
-        src = str(path)
+        src = meter.source = str(path)
         if not path.exists():
             yield ParseError(src, "no such file or folder")
             continue
         name = path.name.lower()
         try:
             if name.endswith(ARCHIVES):
-                yield from _iter_archive(path, max_bytes)
-            elif name.endswith(".csv"):
+                yield from _iter_archive(path, max_bytes, meter)
+                continue
+            meter.charge(src, path.stat().st_size)
+            if name.endswith(".csv"):
                 with open(path, "rb") as f:
                     yield from _iter_csv_bytes(f, src)
             elif path.stat().st_size > max_bytes:
@@ -156,4 +215,4 @@ def parse_one(path: str | os.PathLike[str]) -> Cable:
     return r0
 
 
-__all__ = ["ParseResult", "iter_cables", "parse_bytes", "parse_one", "ParseError"]
+__all__ = ["OverCapError", "ParseError", "ParseResult", "UploadCaps", "iter_cables", "parse_bytes", "parse_one"]

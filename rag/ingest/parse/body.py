@@ -102,7 +102,7 @@ def remove_page_breaks(text: str) -> str:
     return PAGE_BREAK.sub("", text)
 
 
-MD_LINK = re.compile(r"\[([^\]\n]{1,40})\]\([^)\n]{0,200}\)")
+MD_LINK = re.compile(r"(?<!!)\[([^\]\n]{1,40})\]\((?![a-zA-Z][\w+.-]*:|//)[^)\s]{0,200}\)")  # [PREL](#), not URLs
 
 
 def join_lines(raw: str) -> str:
