@@ -89,7 +89,9 @@ def build(ctx: ChatContext) -> Any:
             "`CABLE ¶N`; ✔ supported, ◐ partly, ✘ not supported (never cited). Click a citation.</small>"
         )
         index_status = gr.Markdown(index_line(ctx), elem_id="index-status")
-        gr.Timer(15).tick(lambda: index_line(ctx), None, index_status)  # newer versions while an ingest embeds
+        gr.Timer(15).tick(
+            lambda: index_line(ctx), None, index_status, api_visibility=PRIVATE
+        )  # newer versions while an ingest embeds
         with gr.Row():
             with gr.Column(scale=3):
                 status = gr.Markdown(

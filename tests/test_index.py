@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
-from rag.index.manifest import current_version
+from rag.index.manifest import FORMAT_VERSION, current_version
 from rag.index.reader import Index, IndexFallbackWarning
 from rag.ingest.build import ingest, write_lock
 from rag.retrieve.fusion import Retriever
@@ -224,7 +224,7 @@ def test_manifest_records_build_metadata(real_index) -> None:  # type: ignore[no
         "files",
     ):
         assert key in data
-    assert "faiss" in data["libraries"] and data["format_version"] == 2 and data["segments"]
+    assert "faiss" in data["libraries"] and data["format_version"] == FORMAT_VERSION == 3 and data["segments"]
 
 
 def test_an_ingest_with_a_broken_file_still_publishes_the_good_ones(tmp_path: Path) -> None:
