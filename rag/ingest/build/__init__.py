@@ -24,10 +24,11 @@ from ...index.manifest import FORMAT_VERSION, Manifest, current_name
 from ...index.reader import Index
 from ...settings import Settings
 from ..parse import iter_cables
+from .channel import COMMAND_LINE, Channel, Refusal
 from .embedding import embed_stage, embedded_rows, finish_dense
 from .merge import Publisher, merge, merge_if_needed
 from .publish import VersionMeta, write_lock
-from .staging import COMMAND_LINE, Channel, Counts, OnError, Refusal, Staging
+from .staging import Counts, OnError, Staging
 
 __all__ = ["Channel", "IngestReport", "Refusal", "ingest", "merge", "write_lock"]
 
