@@ -77,6 +77,8 @@ class Cable:
     numbered: bool = True  # False when paragraphs fell back to blank-line blocks
     partial: bool = False  # WikiLeaks "partial extract" record
     dropped_chars: int = 0  # letters and digits of the telegram text left out as boilerplate (page breaks, SIPDIS...)
+    added: str = ""  # provenance, set when the index stores it: UTC ISO time of the ingest that added this text
+    via: str = ""  # ... and the channel it came through: cli | ui | another channel's name
 
     @property
     def referenced_ids(self) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS cables (
   id TEXT PRIMARY KEY, created TEXT, released TEXT, origin TEXT, classification TEXT, subject TEXT,
   tags TEXT, refs TEXT, classified_by TEXT, signer TEXT, caveats TEXT, source TEXT, fmt TEXT,
-  numbered INTEGER, partial INTEGER, fingerprint TEXT);
+  numbered INTEGER, partial INTEGER, fingerprint TEXT, added TEXT DEFAULT '', via TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS paragraphs (
   cable_id TEXT, seq INTEGER, num INTEGER, dup INTEGER, marking TEXT, heading TEXT, text TEXT,
   PRIMARY KEY (cable_id, seq));
@@ -34,6 +34,8 @@ _CABLE_COLS = (
     "id, created, released, origin, classification, subject, tags, refs, classified_by, signer, caveats, source, "
     "fmt, numbered, partial"
 )
+# provenance columns, added after format 3 shipped: a store written before them reads as "not recorded"
+_PROVENANCE = (("added", "TEXT DEFAULT ''"), ("via", "TEXT DEFAULT ''"))
 
 
 def cable_fingerprint(c: Cable) -> str:
@@ -61,6 +63,13 @@ class Store:
         self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         if not readonly:
             self.db.executescript(SCHEMA)
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(cables)")}
+        if not readonly:  # a staging store begun before the provenance columns existed (a resumed ingest)
+            for name, decl in _PROVENANCE:
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE cables ADD COLUMN {name} {decl}")
+            have |= {name for name, _ in _PROVENANCE}
+        self._provenance = ", ".join(n if n in have else "''" for n, _ in _PROVENANCE)
 
     def close(self) -> None:
         self.db.close()
@@ -82,15 +91,17 @@ class Store:
         values: list[str | int] = [c.id, c.created, c.released, c.origin, c.classification, c.subject]
         values += [" ".join(c.tags)]
         values += [_refs_text(c.refs), c.classified_by, c.signer, " ".join(c.caveats), c.source, c.fmt]
-        values += [int(c.numbered), int(c.partial), cable_fingerprint(c)]
-        self.db.execute(f"INSERT INTO cables ({_CABLE_COLS}, fingerprint) VALUES ({','.join('?' * 16)})", values)
+        values += [int(c.numbered), int(c.partial), cable_fingerprint(c), c.added, c.via]
+        cols = f"{_CABLE_COLS}, fingerprint, added, via"
+        self.db.execute(f"INSERT INTO cables ({cols}) VALUES ({','.join('?' * len(values))})", values)
         self.db.executemany(
             "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?)",
             [(c.id, i, p.num, p.dup, p.marking, p.heading, p.text) for i, p in enumerate(c.paragraphs)],
         )
 
     def cable(self, cable_id: str) -> Cable | None:
-        row = self.db.execute(f"SELECT {_CABLE_COLS} FROM cables WHERE id=?", (cable_id,)).fetchone()
+        q = f"SELECT {_CABLE_COLS}, {self._provenance} FROM cables WHERE id=?"
+        row = self.db.execute(q, (cable_id,)).fetchone()
         if row is None:
             return None
         paras = tuple(
@@ -100,7 +111,7 @@ class Store:
             )
         )
         cid, created, released, origin, classification, subject, tags, refs, by, signer, caveats = row[:11]
-        source, fmt, numbered, partial = row[11:]
+        source, fmt, numbered, partial, added, via = row[11:]
         return Cable(
             cid,
             paras,
@@ -118,6 +129,8 @@ class Store:
             fmt,
             bool(numbered),
             bool(partial),
+            added=added or "",
+            via=via or "",
         )
 
     def cable_rows(self) -> Iterator[tuple[int, CableMeta]]:

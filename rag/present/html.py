@@ -125,6 +125,12 @@ def _header_html(cable: Cable, text: str) -> str:
     return lines + raw
 
 
+def source_line(cable: Cable) -> str:
+    """Where the indexed text came from: file (or archive member), when it was added (UTC), through which channel."""
+    when = f"added {cable.added.replace('T', ' ').replace('Z', ' UTC')}" if cable.added else ""
+    return " · ".join(x for x in (cable.source, when.strip(), f"via {cable.via}" if cable.via else "") if x)
+
+
 def cable_html(cable: Cable, highlight: ParagraphRef | None = None) -> str:
     """The cable's metadata and paragraphs; the cited one highlighted (class `cited`) with its marking; the header
     paragraph as labelled fields with the raw header (and its routing block) folded away."""
@@ -138,6 +144,7 @@ def cable_html(cable: Cable, highlight: ParagraphRef | None = None) -> str:
         ("Signer", cable.signer),
         ("Handling", " ".join(cable.caveats)),
         ("Classified by", cable.classified_by),
+        ("Source", source_line(cable)),
     ]
     meta = "".join(f"<tr><th>{k}</th><td>{esc(v)}</td></tr>" for k, v in rows if v)
     if cable.refs:

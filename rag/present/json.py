@@ -87,6 +87,8 @@ def cable_json(c: Cable) -> dict[str, Any]:
         "signer": c.signer,
         "caveats": list(c.caveats),
         "source": c.source,
+        "added": c.added or None,  # provenance: UTC ISO time the index stored this text (null outside the index)
+        "via": c.via or None,  # cli | ui | another channel (null outside the index)
         "numbered": c.numbered,
         "partial": c.partial,
         "dropped_chars": c.dropped_chars,
@@ -108,4 +110,5 @@ def ingest_json(r: IngestReport) -> dict[str, Any]:
         "seconds": round(r.seconds, 2),
         "version": r.version,
         "dropped_chars": r.dropped_chars,
+        "refused": [{"cable_id": x.cable_id, "source": x.source, "reason": x.message()} for x in r.refused],
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..answer.prompting import load_set
 from ..ids import ParagraphRef
-from ..ingest.build import IngestReport, ingest
+from ..ingest.build import Channel, IngestReport, ingest
 from ..ingest.parse import OverCapError, UploadCaps, iter_cables
 from ..present.export import ExportIds, export_json, export_markdown
 from ..present.html import cable_html, esc
@@ -79,9 +79,11 @@ def over_caps(ctx: ChatContext, folder: Path) -> OverCapError | None:
 
 
 def _ingest_and_swap(ctx: ChatContext, folder: Path) -> IngestReport:
-    """In the ingest thread: build the new index version, then swap it in for new questions."""
+    """In the ingest thread: build the new index version, then swap it in for new questions. An upload only adds:
+    a cable the index already holds with other text is refused, never replaced (any user could upload it)."""
+    channel = Channel(via="ui", replace=False, root=str(folder))
     try:
-        report = ingest([folder], ctx.settings, embedder=ctx.embedder(), progress=False)
+        report = ingest([folder], ctx.settings, embedder=ctx.embedder(), progress=False, channel=channel)
         if report.added or report.updated:
             ctx.reload()
         return report
@@ -91,9 +93,14 @@ def _ingest_and_swap(ctx: ChatContext, folder: Path) -> IngestReport:
 
 def _summary(report: IngestReport, lines: list[str]) -> str:
     errors = [f"- {esc(Path(e.path).name)}: {esc(e.reason)}" for e in report.errors]
+    errors += [f"- {esc(r.source)}: refused: {esc(r.message())}" for r in report.refused]
     if len(errors) > MAX_ERROR_LINES:
         errors = [*errors[:MAX_ERROR_LINES], f"- … and {len(errors) - MAX_ERROR_LINES} more"]
-    head = f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged}, failed {report.failed}."
+    refused = f", refused {len(report.refused)}" if report.refused else ""
+    head = (
+        f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged}{refused}, "
+        f"failed {report.failed}."
+    )
     return "\n".join([head, *lines, *errors])
 
 

@@ -24,12 +24,13 @@ from ...index.manifest import FORMAT_VERSION, Manifest, current_name
 from ...index.reader import Index
 from ...settings import Settings
 from ..parse import iter_cables
+from .channel import COMMAND_LINE, Channel, Refusal
 from .embedding import embed_stage, embedded_rows, finish_dense
 from .merge import Publisher, merge, merge_if_needed
 from .publish import VersionMeta, write_lock
 from .staging import Counts, OnError, Staging
 
-__all__ = ["IngestReport", "ingest", "merge", "write_lock"]
+__all__ = ["Channel", "IngestReport", "Refusal", "ingest", "merge", "write_lock"]
 
 
 @dataclass(frozen=True)
@@ -47,20 +48,22 @@ class IngestReport:
     resumed: int = 0  # passages an interrupted run of the same ingest had already staged
     notes: tuple[str, ...] = ()
     dropped_chars: int = 0  # letters and digits the parser left out as boilerplate, over the cables parsed
+    refused: tuple[Refusal, ...] = ()  # cables an upload offered other text for: not stored, the index keeps its own
 
     def summary(self) -> str:
         resumed = f", resumed after {self.resumed} staged" if self.resumed else ""
+        refused = f", refused {len(self.refused)}" if self.refused else ""
         return (
-            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, failed {self.failed}; "
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}{refused}, failed {self.failed}; "
             f"{self.passages} passages ({self.embedded} embedded, {self.reused} reused{resumed}) "
             f"in {self.seconds:.1f}s; {self.dropped_chars} characters dropped as boilerplate"
         )
 
 
-def _key(paths: list[Path], settings: Settings, embedder: str, rebuild: bool) -> str:
-    """What identifies an ingest for resuming: its inputs (path, size, mtime), embedder, passage settings."""
-    h = hashlib.sha256(json.dumps([embedder, settings.window_tokens, settings.window_overlap,
-                                   settings.embed_context, rebuild]).encode())  # fmt: skip
+def _key(paths: list[Path], settings: Settings, embedder: str, rebuild: bool, channel: Channel) -> str:
+    """What identifies an ingest for resuming: its inputs (path, size, mtime), embedder, passage settings, channel."""
+    what = [embedder, settings.window_tokens, settings.window_overlap, settings.embed_context, rebuild]
+    h = hashlib.sha256(json.dumps([*what, channel.via, channel.replace]).encode())
     for p in paths:
         files = sorted(p.rglob("*")) if p.is_dir() else [p]
         for f in files:
@@ -101,8 +104,10 @@ def ingest(
     embedder: Embedder | None = None,
     on_error: OnError | None = None,
     progress: bool = True,
+    channel: Channel = COMMAND_LINE,
 ) -> IngestReport:
-    """Parse `paths`, add new or changed cables to the index as a new segment and publish it."""
+    """Parse `paths`, add new or changed cables to the index as a new segment and publish it. `channel` says who
+    adds them (stored with each cable) and whether a changed cable replaces the indexed one or is refused."""
     t0 = time.time()
     root = Path(settings.index_dir)
     inputs = [Path(p) for p in paths]
@@ -110,7 +115,7 @@ def ingest(
         emb_name = embedder.name if embedder is not None else resolve_embedder(settings.embedder)[0]
         prev = None if rebuild else _previous(settings, emb_name)
         partial = not rebuild or not _live_is_usable(settings, emb_name)
-        st = Staging(root, _key(inputs, settings, emb_name, rebuild), settings, emb_name)
+        st = Staging(root, _key(inputs, settings, emb_name, rebuild, channel), settings, emb_name, channel)
         try:
             report = _run(st, inputs, prev, embedder, emb_name, on_error, progress, partial, t0)
         finally:
@@ -153,7 +158,8 @@ def _run(
 ) -> IngestReport:
     resumed = st.rows
     c = _stage(st, inputs, prev, on_error, progress)
-    base = IngestReport(c.added, c.updated, c.unchanged, len(c.errors), tuple(c.errors), dropped_chars=c.dropped_chars)
+    base = IngestReport(c.added, c.updated, c.unchanged, len(c.errors), tuple(c.errors),
+                        dropped_chars=c.dropped_chars, refused=tuple(c.refused))  # fmt: skip
     if not st.lexical_done:  # nothing new: the live version stays
         st.discard()
         return _with(base, seconds=time.time() - t0, passages=prev.manifest.passage_count if prev else 0)

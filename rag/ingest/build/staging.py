@@ -14,8 +14,9 @@ import os
 import shutil
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from ...index.store import Store, cable_fingerprint
 from ...records import Cable, Passage
 from ...settings import Settings
 from ..passages import passage_hash, passages_for
+from .channel import COMMAND_LINE, Channel, Refusal
 from .publish import cable_hash, hex128, stamp
 
 STAGE_SCHEMA = """
@@ -46,6 +48,7 @@ class Counts:
     unchanged: int = 0
     dropped_chars: int = 0  # letters and digits the parser left out as boilerplate, over the cables parsed
     errors: list[ParseError] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
 
 
 @dataclass
@@ -56,12 +59,15 @@ class _Pending:
 
 
 class Staging:
-    def __init__(self, root: Path, key: str, settings: Settings, embedder: str) -> None:
+    def __init__(
+        self, root: Path, key: str, settings: Settings, embedder: str, channel: Channel = COMMAND_LINE
+    ) -> None:
         self.dir = root / "staging" / key
         self.seg = self.dir / "seg"
         self.seg.mkdir(parents=True, exist_ok=True)
         self.settings = settings
         self.embedder = embedder
+        self.channel = channel
         name_file = self.dir / "name"
         if not name_file.exists():
             name_file.write_text(stamp("s"))
@@ -69,6 +75,9 @@ class Staging:
         self._stage = self.dir / "stage.sqlite"
         with sqlite3.connect(self._stage) as db:
             db.executescript(STAGE_SCHEMA)
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            db.execute("INSERT OR IGNORE INTO progress VALUES ('added_at', ?)", (now,))
+            self.added_at = str(db.execute("SELECT value FROM progress WHERE key='added_at'").fetchone()[0])
             row = db.execute("SELECT value FROM progress WHERE key='lexical_done'").fetchone()
         db.close()
         self.lexical_done = bool(row and row[0])
@@ -109,7 +118,9 @@ class Staging:
     def counts(self) -> Counts:
         c = json.loads(self.get("counts", "{}"))
         errors = [ParseError(p, r) for p, r in self.db.execute(f"SELECT path, reason FROM {self.p}errors")]
-        return Counts(c.get("added", 0), c.get("updated", 0), c.get("unchanged", 0), c.get("dropped_chars", 0), errors)
+        refused = [Refusal(**r) for r in c.get("refused", [])]
+        added, updated, unchanged = c.get("added", 0), c.get("updated", 0), c.get("unchanged", 0)
+        return Counts(added, updated, unchanged, c.get("dropped_chars", 0), errors, refused)
 
     # -- stage 1: parse, store, postings
     def vocab(self) -> list[str]:
@@ -147,6 +158,9 @@ class Staging:
         c.dropped_chars += r.dropped_chars
         staged = self.store.fingerprint(r.id)
         old = prev.store.fingerprint(r.id) if prev is not None else None
+        if prev is not None and old not in (None, fp) and not self.channel.replace:
+            c.refused.append(self._refusal(r, prev))
+            return
         if staged == fp or (staged is None and old == fp):  # already staged (a resumed run), or nothing new
             if old == fp:
                 c.unchanged += 1
@@ -159,7 +173,7 @@ class Staging:
                 "INSERT OR IGNORE INTO stage.dead VALUES (?)", ((x,) for x in self.store.rows_of_cable(r.id))
             )
         c.added, c.updated = c.added + (old is None), c.updated + (old is not None)
-        self.store.put_cable(r)
+        self.store.put_cable(replace(r, source=self._source(r), added=self.added_at, via=self.channel.via))
         old_rows: dict[str, int] = {}
         seg = prev.store.segment_of(r.id) if prev is not None and old is not None else None
         if seg is not None:
@@ -169,6 +183,15 @@ class Staging:
             if seg is not None and h in old_rows:
                 pending.reuse.append((pending.start + len(pending.rows), seg.name, old_rows[h]))
             pending.rows.append((p, h))
+
+    def _source(self, r: Cable) -> str:
+        root = self.channel.root.rstrip(os.sep) + os.sep
+        return r.source[len(root) :] if self.channel.root and r.source.startswith(root) else r.source
+
+    def _refusal(self, r: Cable, prev: Index) -> Refusal:
+        held = prev.store.cable(r.id)
+        assert held is not None  # it has a fingerprint
+        return Refusal(r.id, self._source(r), held.source, held.added, held.via)
 
     def flush(self, pending: _Pending, builder: LexicalBuilder) -> None:
         """Commit one chunk: postings and new terms to disk first, then everything else in one transaction."""
@@ -197,12 +220,8 @@ class Staging:
         self.put("tokens", tokens)
         self.put("cables", self.store.count_cables())
         self.put("cable_xor", hex128(xor))
-        self.put(
-            "counts",
-            json.dumps(
-                {"added": c.added, "updated": c.updated, "unchanged": c.unchanged, "dropped_chars": c.dropped_chars}
-            ),
-        )
+        counts = {"added": c.added, "updated": c.updated, "unchanged": c.unchanged, "dropped_chars": c.dropped_chars}
+        self.put("counts", json.dumps({**counts, "refused": [asdict(x) for x in c.refused]}))
         self.db.executemany("INSERT INTO stage.errors VALUES (?, ?)", ((e.path, e.reason) for e in c.errors))
         self.put("lexical_done", 1)
         self.store.commit()
