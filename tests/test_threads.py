@@ -3,6 +3,7 @@ thread links, retrieval that follows a reference, the follow-up rule, and the th
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from pathlib import Path
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from rag.answer.conversation import Turn, standalone_question
+from rag.cli.common import threads_of
 from rag.index.reader import Index
 from rag.ingest.build import ingest
 from rag.present.html import cable_html
+from rag.present.json import hit_json
 from rag.records import CableLink
 from rag.retrieve.fusion import Retriever
 from rag.retrieve.query import Filters, analyze
@@ -23,6 +26,7 @@ from .conftest import FIXTURES, FakeEmbedder, extract_subset
 
 OSLO = ("08OSLO629", "08OSLO670")  # 08OSLO670: "REF: A. OSLO 629 B. OSLO 585 C. OSLO 522"; 629 cites 585
 TALLINN = ("07TALLINN366", "07TALLINN375")  # 375: "REF: A. TALLINN 366 B. TALLINN 347"
+LEANING_Q = "Which Norwegian ministers did the visiting USG officials meet in the fall to make the case for the JSF?"
 
 
 def _load(s: Settings) -> Index:
@@ -103,7 +107,7 @@ def test_panel_links_open_indexed_cables_and_say_when_one_is_not(two_segments: S
 def test_retrieval_follows_the_reference_the_best_paragraph_leans_on(two_segments: Settings) -> None:
     idx = _load(two_segments)
     s = two_segments
-    q = "Which Norwegian ministers did the visiting USG officials meet in the fall to make the case for the JSF?"
+    q = LEANING_Q
     on = Retriever(idx, FakeEmbedder(), s, "bm25").search(q, k=5).hits
     off = Retriever(idx, FakeEmbedder(), Settings(index_dir=s.index_dir, follow_refs=False), "bm25").search(q, k=5)
     assert on[0].passage.cable_id == "08OSLO670" and "refs A,B" in on[0].passage.text
@@ -166,3 +170,17 @@ def test_thread_filters_over_columns_agree_with_filters_matches(tmp_path: Path, 
         assert got == want, f
         if i == 0:
             assert want == {"08OSLO670"}
+
+
+def test_json_exposes_the_thread(two_segments: Settings, cables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rag.cli import main
+
+    assert main(["--index", two_segments.index_dir, "parse", "--json", str(cables / "08OSLO629.html")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["cited_by"] == [{"cable_id": "08OSLO670", "letter": "A", "indexed": True}]
+    assert out["refs"][0]["cable_id"] == "08OSLO585"
+    idx = _load(two_segments)
+    hits = Retriever(idx, FakeEmbedder(), two_segments, "bm25").search(LEANING_Q, k=5).hits
+    assert {hit_json(h)["via"] for h in hits if h.via} == {"08OSLO670 REF A"}
+    threads = threads_of(idx, ["08OSLO670"])["08OSLO670"]
+    assert threads["cites"][1] == {"cable_id": "08OSLO585", "letter": "B", "indexed": False}
