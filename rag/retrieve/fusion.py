@@ -85,10 +85,7 @@ class Retriever:
         b_scores, b_rows = (
             self.index.search_lexical(self._tokens(text), s.fusion_pool, allowed) if self.mode != "dense" else _NONE
         )
-        fused: dict[int, float] = {}
-        for weight, rows in ((s.dense_weight, d_rows), (s.bm25_weight, b_rows)):
-            for rank, r in enumerate(rows.tolist(), 1):
-                fused[r] = fused.get(r, 0.0) + weight / (s.rrf_k + rank)
+        fused = self._fuse(d_rows, b_rows)
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         top_dense = float(d_scores[0]) if len(d_scores) else 0.0
         hits = self._collect(fused, qv, bm25, q, k, bool(known_ids))
@@ -135,10 +132,7 @@ class Retriever:
         allowed = self.index.allowed(f)
         d_rows = self.index.search_dense(qv, 50, allowed)[1] if qv is not None else _NONE[1]
         b_rows = self.index.search_lexical(self._tokens(text), 50, allowed)[1]
-        fused: dict[int, float] = {}
-        for weight, rows in ((s.dense_weight, d_rows), (s.bm25_weight, b_rows)):
-            for rank, r in enumerate(rows.tolist(), 1):
-                fused[r] = fused.get(r, 0.0) + weight / (s.rrf_k + rank)
+        fused = self._fuse(d_rows, b_rows)
         order = sorted(fused, key=lambda r: (-fused[r], r))
         ps = self.index.store.passages(order)
         letters = {x.cable_id: x.letter for x in links}
@@ -152,6 +146,15 @@ class Retriever:
             if len(out) >= s.follow_refs_hits:
                 break
         return out
+
+    def _fuse(self, d_rows: np.ndarray, b_rows: np.ndarray) -> dict[int, float]:
+        """Reciprocal rank fusion of the dense and BM25 rankings."""
+        s = self.settings
+        fused: dict[int, float] = {}
+        for weight, rows in ((s.dense_weight, d_rows), (s.bm25_weight, b_rows)):
+            for rank, r in enumerate(rows.tolist(), 1):
+                fused[r] = fused.get(r, 0.0) + weight / (s.rrf_k + rank)
+        return fused
 
     def _tokens(self, text: str) -> list[str]:
         words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
