@@ -110,19 +110,20 @@ class Retriever:
         return replace(q, cable_ids=held, wants_header=False, paragraph=None)
 
     def _follow(self, text: str, qv: np.ndarray | None, hits: list[Hit], q: Query, k: int) -> list[Hit]:
-        """The hits, with the best paragraphs of the indexed cables the best hit leans on (or, for a question
-        about a named cable, the question itself) put right after it, marked `via`."""
+        """The hits, with the best paragraphs (for the question) of the indexed cables the best hit leans on (or,
+        for a question about a named cable, the question itself) and that no hit comes from, put right after it,
+        marked `via`."""
         top = hits[0]
         lean = lean_of(top.passage.text) or (lean_of(text) if q.cable_ids else None)
         if lean is None:
             return hits
+        have = {h.passage.cable_id for h in hits}  # a referenced cable the search found already needs no help
         links = [x for x in followed(self.index.cites(top.passage.cable_id), lean) if x.indexed]
-        links = [x for x in links if x.cable_id != top.passage.cable_id]
+        links = [x for x in links if x.cable_id not in have]
         if not links:
             return hits
-        extra = self._best_of(f"{text} {lean.sentence}", qv, links, top.passage.cable_id)
-        moved = {h.ref for h in extra}  # a paragraph found lower down moves up, marked
-        joined = [top, *extra, *(h for h in hits[1:] if h.ref not in moved)][: max(k, len(extra) + 1)]
+        extra = self._best_of(text, qv, links, top.passage.cable_id)
+        joined = [top, *extra, *hits[1:]][: max(k, len(extra) + 1)]
         return [replace(h, rank=i) for i, h in enumerate(joined, 1)]
 
     def _best_of(self, text: str, qv: np.ndarray | None, links: list[CableLink], source: str) -> list[Hit]:

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from ..records import CableLink
 
-# "REF A", "ref B", "refs A and C", "REFTEL", "reftels", "REF A." ... as a cable's text leans on its references
+# "REF A", "ref b", "refs A and C", "refs A-C", "REFTEL D", "reftels", "REF A." ... as a cable leans on its references
 _LEAN = re.compile(
-    r"\b(?:reftels?|refs?\.?\s*(?:[A-H]\b(?:\s*(?:,|and|&|-)\s*[A-H]\b)*|tel\b)|referenced (?:cable|telegram)s?)",
+    r"\b(?:ref(?:tel)?s?\.?\s*(?:[A-H]\b(?:\s*(?:,|and|&|-|through)\s*[A-H]\b)*)|reftels?\b|ref\.?\s*tel\b|"
+    r"referenced (?:cable|telegram)s?)",
     re.I,
 )
-_LETTERS = re.compile(r"\b([A-H])\b")
+_LETTERS = re.compile(r"\b([A-H])\b", re.I)
 # a question about a cable's references, not about the cable itself
 _ASKS_REFS = re.compile(
     r"\b(?:(?:the|its|their|that|those)\s+)?(?:referenced|earlier|previous|cited|prior)\s+(?:cable|telegram|"
@@ -46,10 +47,11 @@ def lean_of(text: str) -> Lean | None:
     sentences: list[str] = []
     every = False
     for m in _LEAN.finditer(text):
-        mention = m.group(0)
-        found = _LETTERS.findall(mention)
-        every = every or not found or re.match(r"(?i)reftel|referenced|ref\.?\s*tel", mention) is not None
-        letters += [x.upper() for x in found]
+        found = [x.upper() for x in _LETTERS.findall(m.group(0)[3:])]  # past "ref": its own letters are not one
+        if re.search(r"-|through", m.group(0)) and len(found) == 2:  # "refs A-C": A, B and C
+            found = [chr(c) for c in range(ord(found[0]), ord(found[1]) + 1)]
+        every = every or not found
+        letters += found
         start = text.rfind(".", 0, m.start()) + 1
         end = text.find(".", m.end())
         sentences.append(text[start : end if end > 0 else len(text)].strip())
