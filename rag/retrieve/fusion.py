@@ -70,6 +70,7 @@ class Retriever:
         known_ids = tuple(c for c in q.cable_ids if c in self.index.cable_meta)
         unknown = tuple(c for c in q.cable_ids if c not in self.index.cable_meta)
         q = replace(q, cable_ids=known_ids, unknown_ids=unknown, filters=q.filters if infer_filters else Filters())
+        named = q.cable_ids
         redirected = self._redirect(q) if self.settings.follow_refs else None
         if redirected is not None:  # "what did REF A say?" about a named cable: read the cable(s) it references
             q, known_ids = redirected, redirected.cable_ids
@@ -89,8 +90,8 @@ class Retriever:
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         top_dense = float(d_scores[0]) if len(d_scores) else 0.0
         hits = self._collect(fused, qv, bm25, q, k, bool(known_ids))
-        if s.follow_refs and hits and redirected is None:
-            hits = self._follow(text, qv, hits, q, k)
+        if s.follow_refs and hits:
+            hits = self._follow(text, qv, hits, q, k) if redirected is None else self._citing(named, hits, k)
         top_bm25 = float(b_scores[0]) if len(b_scores) else None
         floors = self.floors if not (known_ids or f) else Floors(None, None)
         decision = decide(top_dense if len(d_scores) else None, top_bm25, floors, bool(known_ids), bool(f))
@@ -108,6 +109,24 @@ class Retriever:
             missing = tuple(dict.fromkeys(x.cable_id for x in links))
             return replace(q, unknown_ids=tuple(dict.fromkeys(q.unknown_ids + missing))) if missing else None
         return replace(q, cable_ids=held, wants_header=False, paragraph=None)
+
+    def _citing(self, named: tuple[str, ...], hits: list[Hit], k: int) -> list[Hit]:
+        """Hits from the referenced cables, with the paragraph of each named cable that leans on them (what the
+        citing cable says about its reference) right after the first, marked `via`."""
+        held = {h.passage.cable_id for h in hits}
+        extra: list[Hit] = []
+        for cid in named:
+            letters = {x.letter for x in self.index.cites(cid) if x.cable_id in held}
+            rows = self.index.store.rows_of_cable(cid)
+            ps = self.index.store.passages(rows)
+            for r in rows:
+                lean = lean_of(ps[r].text) if ps[r].num else None
+                if lean and (not lean.letters or letters & set(lean.letters) or letters == {""}):
+                    refs = ", ".join(sorted(held))
+                    extra.append(Hit(ps[r], hits[0].score, None, None, 0, f"{cid}, citing {refs}"))
+                    break
+        joined = [hits[0], *extra, *hits[1:]][: max(k, len(extra) + 1)]
+        return [replace(h, rank=i) for i, h in enumerate(joined, 1)]
 
     def _follow(self, text: str, qv: np.ndarray | None, hits: list[Hit], q: Query, k: int) -> list[Hit]:
         """The hits, with the best paragraphs (for the question) of the indexed cables the best hit leans on (or,
