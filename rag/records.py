@@ -47,6 +47,16 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class CableLink:
+    """One step along a REF thread: a cable this one cites (`letter` as its REF line letters it) or one that cites
+    it (`letter` as that cable letters this one); `indexed` says whether the index holds it."""
+
+    cable_id: str
+    letter: str = ""
+    indexed: bool = True
+
+
+@dataclass(frozen=True)
 class CableMeta:
     """What filters, prompts and lists need of a cable without its paragraphs."""
 
@@ -56,6 +66,8 @@ class CableMeta:
     classification: str = ""
     subject: str = ""
     tags: tuple[str, ...] = ()
+    signer: str = ""
+    refs: tuple[str, ...] = ()  # canonical IDs of the cables it references (Cable.referenced_ids)
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,10 @@ class Cable:
 
     @property
     def meta(self) -> CableMeta:
-        return CableMeta(self.id, self.created, self.origin, self.classification, self.subject, self.tags)
+        return CableMeta(
+            self.id, self.created, self.origin, self.classification, self.subject, self.tags, self.signer,
+            tuple(i for i in self.referenced_ids if i != self.id),
+        )  # fmt: skip
 
     def paragraph(self, label: str) -> Paragraph | None:
         for p in self.paragraphs:
@@ -125,6 +140,7 @@ class Hit:
     dense: float | None = None
     bm25: float | None = None
     rank: int = 0
+    via: str = ""  # reached through a reference: "08OSLO670 REF A" (rag/retrieve/thread.py); "" when found directly
 
     @property
     def ref(self) -> ParagraphRef:

@@ -56,6 +56,10 @@ class Settings:
     rrf_k: int = 10  # reciprocal rank fusion constant: 1 / (rrf_k + rank)
     fusion_pool: int = 200  # candidates taken from each ranking before fusion
     score_floor: float = 0.0
+    # REF threads (rag/retrieve/thread.py): paragraphs of the referenced cables a question or its best paragraph
+    # leans on join the hits, right after the best hit
+    follow_refs: bool = True
+    follow_refs_hits: int = 2  # at most this many paragraphs reached through references
     # second-stage ranking of the best fused candidates (rag/retrieve/rerank.py; 0 = off); weights fitted on
     # eval/sets/tune*.jsonl by eval/tune_rerank.py
     rerank_pool: int = 60

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..retrieve.query import find_cable_ids
+from ..retrieve.thread import asks_about_refs
 
 _FOLLOW_UP = re.compile(
     r"^(and|what about|how about|also|then|but|so)\b|\b(he|she|him|her|his|hers|they|them|their|"
@@ -29,6 +30,7 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
     q = question.strip()
     if find_cable_ids(q) and not _FOLLOW_UP.match(q):
         return q
-    if _FOLLOW_UP.search(q) or len(q.split()) <= 5:
+    # "what did the referenced cable say?" asks about the references of the cable the conversation is about
+    if _FOLLOW_UP.search(q) or len(q.split()) <= 5 or asks_about_refs(q):
         return f"{history[-1].standalone} {q}"
     return q

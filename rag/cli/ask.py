@@ -13,7 +13,7 @@ from ..present.json import answer_json
 from ..present.text import CLOSEST_HEADING, answer_text
 from ..records import Answer
 from ..settings import Settings
-from .common import add_filter_args, err, filters_of, read_batch
+from .common import add_filter_args, err, filters_of, read_batch, threads_of
 
 
 def _print_human(a: Answer, answerer: Answerer) -> None:
@@ -33,6 +33,12 @@ def _print_human(a: Answer, answerer: Answerer) -> None:
     print(f"\n(retrieval {t.retrieve_s:.2f}s, first token {t.ttft_s:.1f}s, total {t.total_s:.1f}s)")
 
 
+def _threads(answerer: Answerer, a: Answer) -> dict[str, object]:
+    """The REF thread of every cable the answer cites (or, when it abstains, of the cables retrieved)."""
+    ids = [c.cable_id for c in a.citations] or [h.passage.cable_id for h in a.hits]
+    return threads_of(answerer.retriever.index, ids)
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     question = " ".join(args.question).strip()
     if not args.batch and not question:
@@ -46,7 +52,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for item in read_batch(args.batch):
             try:
                 a = answerer.ask(item["question"], filters=filters)
-                print(json.dumps(answer_json(a, item["id"]), ensure_ascii=False), flush=True)
+                out = answer_json(a, item["id"]) | {"threads": _threads(answerer, a)}
+                print(json.dumps(out, ensure_ascii=False), flush=True)
             except CablesError as e:
                 print(json.dumps({"id": item["id"], "question": item["question"], "error": str(e)}), flush=True)
         return 0
@@ -60,7 +67,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("\n", file=sys.stderr)
     assert final is not None
     if args.json:
-        print(json.dumps(answer_json(final), ensure_ascii=False))
+        print(json.dumps(answer_json(final) | {"threads": _threads(answerer, final)}, ensure_ascii=False))
     else:
         _print_human(final, answerer)
     return 0

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
+from typing import Any
 
 from ..errors import CablesError
+from ..index.reader import Index
+from ..present.json import thread_json
 from ..retrieve.query import Filters
 
 
@@ -21,6 +25,8 @@ def add_filter_args(s: argparse.ArgumentParser) -> None:
     s.add_argument("--tag", action="append", help="TAGS code, e.g. PTER (repeatable)")
     s.add_argument("--classification", action="append")
     s.add_argument("--cable", action="append", help="restrict to a cable ID (repeatable)")
+    s.add_argument("--cites", action="append", help="only cables that reference this cable ID (repeatable)")
+    s.add_argument("--signer", action="append", help="only cables signed by this name (repeatable)")
 
 
 def filters_of(args: argparse.Namespace) -> Filters:
@@ -31,7 +37,14 @@ def filters_of(args: argparse.Namespace) -> Filters:
         classifications=tuple(args.classification or ()),
         tags=tuple(t.upper() for t in (args.tag or ())),
         cable_ids=tuple(args.cable or ()),
+        references=tuple(c.upper() for c in (getattr(args, "cites", None) or ())),
+        signers=tuple(getattr(args, "signer", None) or ()),
     )
+
+
+def threads_of(index: Index, cable_ids: Iterable[str]) -> dict[str, Any]:
+    """The REF thread of each cable, for JSON output: what it cites and what cites it."""
+    return {cid: thread_json(index.cites(cid), index.cited_by(cid)) for cid in dict.fromkeys(cable_ids)}
 
 
 def read_batch(path: str) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ import json
 from ..components import open_components
 from ..present.json import hit_json
 from ..settings import Settings
-from .common import add_filter_args, err, filters_of, read_batch
+from .common import add_filter_args, err, filters_of, read_batch, threads_of
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -22,6 +22,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         r = retriever.search(item["question"], k=args.k, filters=filters)
         if args.json:
             out: dict[str, object] = {"query": item["question"], "hits": [hit_json(h) for h in r.hits]}
+            out["threads"] = threads_of(retriever.index, (h.passage.cable_id for h in r.hits))
             if args.batch:
                 out = {"id": item["id"], **out}
             print(json.dumps(out, ensure_ascii=False), flush=True)

@@ -34,6 +34,10 @@ class FilterLike(Protocol):
     def tags(self) -> tuple[str, ...]: ...
     @property
     def cable_ids(self) -> tuple[str, ...]: ...
+    @property
+    def references(self) -> tuple[str, ...]: ...
+    @property
+    def signers(self) -> tuple[str, ...]: ...
 
 
 def build_columns(store: Store, folder: Path) -> None:
@@ -93,13 +97,20 @@ class Columns:
     def cable_index(self, rowids: list[int]) -> np.ndarray:
         return np.searchsorted(self.cable_rowid, np.array(rowids, dtype=np.int64))
 
+    def _having(self, rowids: list[int]) -> np.ndarray:
+        has = np.zeros(self.n_cables, dtype=bool)
+        has[self.cable_index(rowids)] = True
+        return has
+
     def cable_mask(self, f: FilterLike, store: Store) -> np.ndarray:
         """Which cables pass the filter: exactly the semantics of `Filters.matches`, over arrays."""
         ok = np.ones(self.n_cables, dtype=bool)
         if f.cable_ids:
-            ids = np.zeros(self.n_cables, dtype=bool)
-            ids[self.cable_index(store.rowids(list(f.cable_ids)))] = True
-            ok &= ids
+            ok &= self._having(store.rowids(list(f.cable_ids)))
+        if f.references:  # from the store's refs table (and its index on the referenced ID)
+            ok &= self._having([rowid for rowid, _ in store.cited_by(list(f.references))])
+        if f.signers:
+            ok &= self._having(store.signed_by(list(f.signers)))
         if f.origins:
             codes = [i for i, o in enumerate(self.origins) if any(w.lower() in o.lower() for w in f.origins)]
             ok &= np.isin(self.cable_origin, codes)

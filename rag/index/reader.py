@@ -13,7 +13,7 @@ import numpy as np
 
 from ..backends.weights import resolve_embedder
 from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from ..records import Cable
+from ..records import Cable, CableLink
 from ..settings import Settings
 from .columns import FilterLike
 from .dense import top_k
@@ -50,6 +50,14 @@ class Index:
 
     def cable(self, cable_id: str) -> Cable | None:
         return self.store.cable(cable_id)
+
+    def cites(self, cable_id: str) -> list[CableLink]:
+        """The cables `cable_id` references (REF), each saying whether this index holds it."""
+        return self.store.cites(cable_id)
+
+    def cited_by(self, cable_id: str) -> list[CableLink]:
+        """The indexed cables that reference `cable_id`, across segments, superseded copies left out."""
+        return self.store.cited_by(cable_id)
 
     def origins(self) -> list[str]:
         return sorted({o for s in self.segments for o in s.cols.origins if o})

@@ -29,7 +29,14 @@ CREATE TABLE IF NOT EXISTS passages (
   row INTEGER PRIMARY KEY, pid TEXT, cable_id TEXT, num INTEGER, window INTEGER, text TEXT, context TEXT,
   hash TEXT);
 CREATE INDEX IF NOT EXISTS passages_cable ON passages(cable_id);
+CREATE TABLE IF NOT EXISTS refs (cable_id TEXT, letter TEXT, ref_id TEXT, PRIMARY KEY (cable_id, ref_id));
+CREATE INDEX IF NOT EXISTS refs_to ON refs(ref_id);
 """
+# A segment built before the refs table existed answers the same questions from the refs JSON of its cables.
+_CITED_BY_JSON = (
+    "SELECT DISTINCT c.rowid, c.id FROM cables c, json_each(c.refs) j "
+    "WHERE json_extract(j.value, '$[2]') = ? AND c.id != ?"
+)
 _CABLE_COLS = (
     "id, created, released, origin, classification, subject, tags, refs, classified_by, signer, caveats, source, "
     "fmt, numbered, partial"
@@ -54,6 +61,15 @@ def _refs_text(refs: Sequence[Reference]) -> str:
 
 def _refs_of(text: str) -> tuple[Reference, ...]:
     return tuple(Reference(*item) for item in json.loads(text or "[]"))
+
+
+_META_COLS = "id, created, origin, classification, subject, tags, signer, refs"
+
+
+def _meta_of(row: Sequence[str]) -> CableMeta:
+    cid, created, origin, classification, subject, tags, signer, refs = row
+    ids = tuple(dict.fromkeys(r.cable_id for r in _refs_of(refs) if r.cable_id and r.cable_id != cid))
+    return CableMeta(cid, created, origin, classification, subject, tuple(tags.split()), signer or "", ids)
 
 
 class Store:
@@ -88,6 +104,7 @@ class Store:
     def put_cable(self, c: Cable) -> None:
         self.db.execute("DELETE FROM paragraphs WHERE cable_id=?", (c.id,))
         self.db.execute("DELETE FROM cables WHERE id=?", (c.id,))
+        self.db.execute("DELETE FROM refs WHERE cable_id=?", (c.id,))
         values: list[str | int] = [c.id, c.created, c.released, c.origin, c.classification, c.subject]
         values += [" ".join(c.tags)]
         values += [_refs_text(c.refs), c.classified_by, c.signer, " ".join(c.caveats), c.source, c.fmt]
@@ -98,6 +115,34 @@ class Store:
             "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?)",
             [(c.id, i, p.num, p.dup, p.marking, p.heading, p.text) for i, p in enumerate(c.paragraphs)],
         )
+        letters = {r.cable_id: r.letter for r in reversed(c.refs) if r.cable_id and r.cable_id != c.id}
+        self.db.executemany("INSERT INTO refs VALUES (?,?,?)", [(c.id, letters[i], i) for i in c.referenced_ids
+                                                                 if i in letters])  # fmt: skip
+
+    @property
+    def has_refs_table(self) -> bool:
+        q = "SELECT 1 FROM sqlite_master WHERE type='table' AND name='refs'"
+        return self.db.execute(q).fetchone() is not None
+
+    def cites(self, cable_id: str) -> list[tuple[str, str]]:
+        """(letter, cable ID) of each indexed-or-not cable this cable references, in REF order."""
+        row = self.db.execute("SELECT refs FROM cables WHERE id=?", (cable_id,)).fetchone()
+        if row is None:
+            return []
+        refs = _refs_of(row[0])
+        letters = {r.cable_id: r.letter for r in reversed(refs) if r.cable_id}
+        return [(letters[i], i) for i in dict.fromkeys(r.cable_id for r in refs if r.cable_id) if i != cable_id]
+
+    def cited_by(self, cable_ids: Sequence[str]) -> list[tuple[int, str]]:
+        """(rowid, cable ID) of the cables of this store that reference any of `cable_ids`, in rowid order."""
+        found: set[tuple[int, str]] = set()
+        for cid in dict.fromkeys(cable_ids):
+            if self.has_refs_table:
+                q = "SELECT c.rowid, c.id FROM refs r JOIN cables c ON c.id = r.cable_id WHERE r.ref_id = ?"
+                found.update(self.db.execute(q, (cid,)))
+            else:
+                found.update(self.db.execute(_CITED_BY_JSON, (cid, cid)))
+        return sorted(found)
 
     def cable(self, cable_id: str) -> Cable | None:
         q = f"SELECT {_CABLE_COLS}, {self._provenance} FROM cables WHERE id=?"
@@ -135,17 +180,19 @@ class Store:
 
     def cable_rows(self) -> Iterator[tuple[int, CableMeta]]:
         """(rowid, metadata) of every cable, in rowid order."""
-        q = "SELECT rowid, id, created, origin, classification, subject, tags FROM cables ORDER BY rowid"
-        for rowid, cid, created, origin, classification, subject, tags in self.db.execute(q):
-            yield rowid, CableMeta(cid, created, origin, classification, subject, tuple(tags.split()))
+        q = f"SELECT rowid, {_META_COLS} FROM cables ORDER BY rowid"
+        for row in self.db.execute(q):
+            yield row[0], _meta_of(row[1:])
 
     def cable_meta(self, cable_id: str) -> CableMeta | None:
-        q = "SELECT id, created, origin, classification, subject, tags FROM cables WHERE id=?"
-        row = self.db.execute(q, (cable_id,)).fetchone()
-        if row is None:
-            return None
-        cid, created, origin, classification, subject, tags = row
-        return CableMeta(cid, created, origin, classification, subject, tuple(tags.split()))
+        row = self.db.execute(f"SELECT {_META_COLS} FROM cables WHERE id=?", (cable_id,)).fetchone()
+        return None if row is None else _meta_of(row)
+
+    def signed_by(self, names: Sequence[str]) -> list[int]:
+        """Rowids of the cables whose signer contains any of `names` (case-insensitive, as `Filters.matches`)."""
+        wanted = [n.lower() for n in names]
+        rows = self.db.execute("SELECT rowid, signer FROM cables ORDER BY rowid")
+        return [rowid for rowid, signer in rows if any(n in (signer or "").lower() for n in wanted)]
 
     def rowids(self, cable_ids: Sequence[str]) -> list[int]:
         marks = ",".join("?" * len(cable_ids))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..records import Cable, CableMeta, Passage
+from ..records import Cable, CableLink, CableMeta, Passage
 from .manifest import Manifest
 from .segment import Segment
 
@@ -49,6 +49,27 @@ class Stores:
     def cable(self, cable_id: str) -> Cable | None:
         seg = self.segment_of(cable_id)
         return seg.store.cable(cable_id) if seg else None
+
+    def cites(self, cable_id: str) -> list[CableLink]:
+        """The cables the live copy of `cable_id` references, in REF order, each saying whether it is indexed."""
+        seg = self.segment_of(cable_id)
+        refs = seg.store.cites(cable_id) if seg else []
+        return [CableLink(cid, letter, self.segment_of(cid) is not None) for letter, cid in refs]
+
+    def cited_by(self, cable_id: str) -> list[CableLink]:
+        """The indexed cables whose live copy references `cable_id` (a superseded copy's REF line does not count),
+        by ID; `letter` is how each letters it."""
+        out: dict[str, CableLink] = {}
+        for seg in self.segments:
+            found = seg.store.cited_by([cable_id])
+            if not found:
+                continue
+            live = seg.cable_live[seg.cols.cable_index([rowid for rowid, _ in found])]
+            for (_, cid), ok in zip(found, live.tolist(), strict=True):
+                if ok:
+                    letter = next((lt for lt, ref in seg.store.cites(cid) if ref == cable_id), "")
+                    out[cid] = CableLink(cid, letter)
+        return [out[c] for c in sorted(out)]
 
     def passages(self, rows: Iterable[int]) -> dict[int, Passage]:
         out: dict[int, Passage] = {}

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from types import MappingProxyType
 
 from ..ids import ParagraphRef
-from ..records import Answer, Cable, Hit, SentenceCheck
+from ..records import Answer, Cable, CableLink, Hit, SentenceCheck
 from .text import CLOSEST_HEADING, MARKS
 
 # Markup characters of HTML and of the Markdown (and LaTeX) Gradio renders: links and images `![x](url)`, emphasis,
@@ -131,9 +131,29 @@ def source_line(cable: Cable) -> str:
     return " · ".join(x for x in (cable.source, when.strip(), f"via {cable.via}" if cable.via else "") if x)
 
 
-def cable_html(cable: Cable, highlight: ParagraphRef | None = None) -> str:
+def _thread_html(links: Sequence[CableLink]) -> str:
+    """Thread links: an indexed cable opens in the panel when clicked (a chip on its header); one the index lacks
+    says so."""
+    items = []
+    for x in links:
+        letter = f"{esc(x.letter)}. " if x.letter else ""
+        if x.indexed:
+            pid = esc(str(ParagraphRef(x.cable_id, "0")))
+            items.append(f'{letter}<a class="cite thread" href="#cable-panel" data-pid="{pid}">{esc(x.cable_id)}</a>')
+        else:
+            items.append(f'{letter}{esc(x.cable_id)} <span class="not-indexed">(not in this index)</span>')
+    return "; ".join(items)
+
+
+def cable_html(
+    cable: Cable,
+    highlight: ParagraphRef | None = None,
+    cites: Sequence[CableLink] = (),
+    cited_by: Sequence[CableLink] = (),
+) -> str:
     """The cable's metadata and paragraphs; the cited one highlighted (class `cited`) with its marking; the header
-    paragraph as labelled fields with the raw header (and its routing block) folded away."""
+    paragraph as labelled fields with the raw header (and its routing block) folded away; the REF thread (`cites`,
+    `cited_by`: rag/index/reader.py) as links."""
     rows = [
         ("ID", cable.id),
         ("Date", cable.created),
@@ -149,6 +169,11 @@ def cable_html(cable: Cable, highlight: ParagraphRef | None = None) -> str:
     meta = "".join(f"<tr><th>{k}</th><td>{esc(v)}</td></tr>" for k, v in rows if v)
     if cable.refs:
         meta += f"<tr><th>References</th><td>{_reference_html(cable)}</td></tr>"
+    if cites:
+        meta += f'<tr><th>Cites</th><td class="thread">{_thread_html(cites)}</td></tr>'
+    if cited_by:
+        meta += f'<tr><th>Cited by</th><td class="thread">{_thread_html(cited_by)}</td></tr>'
+
     paras = []
     for p in cable.paragraphs:
         cited = highlight == p.ref

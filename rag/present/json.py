@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..ingest.build import IngestReport
-from ..records import Answer, Cable, CitationRef, CitationReport, Hit, Reference, SentenceCheck, Timing
+from ..records import Answer, Cable, CableLink, CitationRef, CitationReport, Hit, Reference, SentenceCheck, Timing
 from .text import answer_text
 
 
@@ -21,6 +22,8 @@ def hit_json(h: Hit, with_text: bool = True) -> dict[str, Any]:
     extra: dict[str, Any] = {"score": round(h.score, 5)}
     if with_text:
         extra["text"] = h.passage.text
+    if h.via:
+        extra["via"] = h.via  # reached through a reference ("08OSLO670 REF A")
     return h.ref.to_json(**extra)
 
 
@@ -72,8 +75,18 @@ def reference_json(r: Reference) -> dict[str, Any]:
     return {"letter": r.letter or None, "kind": r.kind, "cable_id": r.cable_id or None, "text": r.text}
 
 
-def cable_json(c: Cable) -> dict[str, Any]:
-    """The `cables parse --json` object."""
+def link_json(x: CableLink) -> dict[str, Any]:
+    return {"cable_id": x.cable_id, "letter": x.letter or None, "indexed": x.indexed}
+
+
+def thread_json(cites: Sequence[CableLink], cited_by: Sequence[CableLink]) -> dict[str, Any]:
+    """A cable's REF thread in an index: the cables it cites (each says whether it is indexed) and those citing it."""
+    return {"cites": [link_json(x) for x in cites], "cited_by": [link_json(x) for x in cited_by]}
+
+
+def cable_json(c: Cable, cited_by: Sequence[CableLink] | None = None) -> dict[str, Any]:
+    """The `cables parse --json` object; `cited_by` when an index is at hand (the indexed cables citing it)."""
+    extra = {} if cited_by is None else {"cited_by": [link_json(x) for x in cited_by]}
     return {
         "id": c.id,
         "created": c.created,
@@ -96,7 +109,7 @@ def cable_json(c: Cable) -> dict[str, Any]:
             {"num": p.num, "label": p.label, "marking": p.marking, "heading": p.heading, "text": p.text}
             for p in c.paragraphs
         ],
-    }
+    } | extra
 
 
 def ingest_json(r: IngestReport) -> dict[str, Any]:

@@ -9,8 +9,9 @@ a filter: it is returned as a suggestion (`Query.suggested`) that the user may a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
+from ..ids import canonical_id
 from ..records import CableMeta
 
 _YEAR = r"((?:19|20)\d{2})"
@@ -20,6 +21,16 @@ _YEAR_FILTER = re.compile(
     re.I,
 )
 _TAG_FILTER = re.compile(r"\b(?:tagged|with (?:the )?tags?|TAGS?:?)\s+((?:[A-Z]{2,6}(?:\s*(?:,|and|or)\s*|\s+)?)+)")
+_ID_WORDS = r"(\d{2}\s?[A-Z]{2,30}\s?\d{1,7})"
+_CITES_FILTER = re.compile(
+    rf"\b(?:cables?|telegrams?|messages?|reporting)\s+(?:that\s+|which\s+)?(?:reference[sd]?|referring to|"
+    rf"refers? to|cit(?:e[sd]?|ing)|mention(?:s|ed|ing)?\s+as\s+(?:a\s+)?ref)\s+(?:the\s+cable\s+)?{_ID_WORDS}",
+    re.I,
+)
+_SIGNER_FILTER = re.compile(
+    r"\b(?:cables?|telegrams?|messages?|reporting)\s+(?:that\s+were\s+|which\s+were\s+)?signed\s+by\s+"
+    r"(?:(?:Ambassador|Amb\.|Charge|Consul General|Secretary)\s+)?((?:[A-Z][\w'.-]*\s+){0,2}[A-Z][\w'-]+)"
+)
 _REPORTING = (
     r"(?:report(?:s|ed)?|say|says|said|write|wrote|written|cable[sd]?|tell|told|send|sent|describe[sd]?|"
     r"note[sd]?|assess(?:ed)?|warn(?:ed)?|predict(?:ed)?|conclude[sd]?)"
@@ -35,22 +46,15 @@ class Filters:
     classifications: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     cable_ids: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # cables that reference any of these (the "cited by" side of the thread)
+    signers: tuple[str, ...] = ()  # cables whose signer contains any of these (case-insensitive)
 
     def __bool__(self) -> bool:
-        return bool(
-            self.origins or self.date_from or self.date_to or self.classifications or self.tags or self.cable_ids
-        )
+        return any(getattr(self, f.name) for f in fields(self))
 
     def merge(self, other: Filters) -> Filters:
         """This filter's values, and `other`'s where this one has none."""
-        return Filters(
-            self.origins or other.origins,
-            self.date_from or other.date_from,
-            self.date_to or other.date_to,
-            self.classifications or other.classifications,
-            self.tags or other.tags,
-            self.cable_ids or other.cable_ids,
-        )
+        return Filters(**{f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)})
 
     def matches(self, m: CableMeta) -> bool:
         if self.cable_ids and m.id not in self.cable_ids:
@@ -63,6 +67,10 @@ class Filters:
             return False
         if self.classifications and not any(c.upper() in m.classification.upper() for c in self.classifications):
             return False
+        if self.references and not set(self.references) & set(m.refs):
+            return False
+        if self.signers and not any(n.lower() in m.signer.lower() for n in self.signers):
+            return False
         return not (self.tags and not {t.upper() for t in self.tags} & set(m.tags))
 
     def chips(self) -> tuple[FilterChip, ...]:
@@ -74,6 +82,8 @@ class Filters:
         out += [FilterChip("classification", c) for c in self.classifications]
         out += [FilterChip("tag", t) for t in self.tags]
         out += [FilterChip("cable", c) for c in self.cable_ids]
+        out += [FilterChip("cites", c) for c in self.references]
+        out += [FilterChip("signer", n) for n in self.signers]
         return tuple(out)
 
     def without(self, chip: FilterChip) -> Filters:
@@ -86,12 +96,14 @@ class Filters:
             tuple(c for c in self.classifications if chip.kind != "classification" or c not in drop),
             tuple(t for t in self.tags if chip.kind != "tag" or t not in drop),
             tuple(c for c in self.cable_ids if chip.kind != "cable" or c not in drop),
+            tuple(c for c in self.references if chip.kind != "cites" or c not in drop),
+            tuple(n for n in self.signers if chip.kind != "signer" or n not in drop),
         )
 
 
 @dataclass(frozen=True)
 class FilterChip:
-    kind: str  # origin | date | classification | tag | cable
+    kind: str  # origin | date | classification | tag | cable | cites | signer
     value: str
 
     @property
@@ -133,4 +145,10 @@ def filters_in_words(text: str, known_origins: frozenset[str]) -> tuple[Filters,
     if tm:
         tags = tuple(t for t in re.findall(r"[A-Z]{2,6}", tm.group(1)) if t not in {"AND", "OR"})
         applied = Filters(applied.origins, applied.date_from, applied.date_to, tags=tags)
+    cited = [canonical_id(m.group(1)) for m in _CITES_FILTER.finditer(text)]
+    if any(cited):
+        applied = replace(applied, references=tuple(dict.fromkeys(c for c in cited if c)))
+    sm = _SIGNER_FILTER.search(text)
+    if sm:
+        applied = replace(applied, signers=(sm.group(1).split()[-1],))  # the signature is a surname
     return applied, suggested

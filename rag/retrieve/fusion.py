@@ -13,13 +13,14 @@ import numpy as np
 from ..backends.embedder import Embedder, embed_query
 from ..ids import split_id
 from ..index.reader import Index
-from ..records import Hit, Passage
+from ..records import CableLink, Hit, Passage
 from ..settings import Settings
 from ..text.jargon import contract_phrases, expand_terms
 from ..text.words import tokenize
 from .query import Filters, Query, analyze
 from .relevance import Floors, decide, probe_floors
 from .rerank import Reranker
+from .thread import asks_about_refs, followed, lean_of
 
 _NONE = (np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
 
@@ -69,6 +70,10 @@ class Retriever:
         known_ids = tuple(c for c in q.cable_ids if c in self.index.cable_meta)
         unknown = tuple(c for c in q.cable_ids if c not in self.index.cable_meta)
         q = replace(q, cable_ids=known_ids, unknown_ids=unknown, filters=q.filters if infer_filters else Filters())
+        named = q.cable_ids
+        redirected = self._redirect(q) if self.settings.follow_refs else None
+        if redirected is not None:  # "what did REF A say?" about a named cable: read the cable(s) it references
+            q, known_ids = redirected, redirected.cable_ids
         f = (filters or Filters()).merge(q.filters)
         if known_ids:
             f = Filters(cable_ids=known_ids)  # a question naming a cable is answered from that cable
@@ -81,17 +86,95 @@ class Retriever:
         b_scores, b_rows = (
             self.index.search_lexical(self._tokens(text), s.fusion_pool, allowed) if self.mode != "dense" else _NONE
         )
-        fused: dict[int, float] = {}
-        for weight, rows in ((s.dense_weight, d_rows), (s.bm25_weight, b_rows)):
-            for rank, r in enumerate(rows.tolist(), 1):
-                fused[r] = fused.get(r, 0.0) + weight / (s.rrf_k + rank)
+        fused = self._fuse(d_rows, b_rows)
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         top_dense = float(d_scores[0]) if len(d_scores) else 0.0
         hits = self._collect(fused, qv, bm25, q, k, bool(known_ids))
+        if s.follow_refs and hits:
+            hits = self._follow(text, qv, hits, q, k) if redirected is None else self._citing(named, hits, k)
         top_bm25 = float(b_scores[0]) if len(b_scores) else None
         floors = self.floors if not (known_ids or f) else Floors(None, None)
         decision = decide(top_dense if len(d_scores) else None, top_bm25, floors, bool(known_ids), bool(f))
         return Retrieval(q, tuple(hits), top_dense, decision.relevant, decision.margin, f)
+
+    def _redirect(self, q: Query) -> Query | None:
+        """A question about a named cable's references, aimed at the referenced cables the index holds (None when
+        it is not one, or the index holds none of them: those it lacks are reported as unknown)."""
+        if not q.cable_ids or not asks_about_refs(q.text):
+            return None
+        lean = lean_of(q.text)
+        links = [x for cid in q.cable_ids for x in followed(self.index.cites(cid), lean)]
+        held = tuple(dict.fromkeys(x.cable_id for x in links if x.indexed))
+        if not held:
+            missing = tuple(dict.fromkeys(x.cable_id for x in links))
+            return replace(q, unknown_ids=tuple(dict.fromkeys(q.unknown_ids + missing))) if missing else None
+        return replace(q, cable_ids=held, wants_header=False, paragraph=None)
+
+    def _citing(self, named: tuple[str, ...], hits: list[Hit], k: int) -> list[Hit]:
+        """Hits from the referenced cables, with the paragraph of each named cable that leans on them (what the
+        citing cable says about its reference) right after the first, marked `via`."""
+        held = {h.passage.cable_id for h in hits}
+        extra: list[Hit] = []
+        for cid in named:
+            letters = {x.letter for x in self.index.cites(cid) if x.cable_id in held}
+            rows = self.index.store.rows_of_cable(cid)
+            ps = self.index.store.passages(rows)
+            for r in rows:
+                lean = lean_of(ps[r].text) if ps[r].num else None
+                if lean and (not lean.letters or letters & set(lean.letters) or letters == {""}):
+                    refs = ", ".join(sorted(held))
+                    extra.append(Hit(ps[r], hits[0].score, None, None, 0, f"{cid}, citing {refs}"))
+                    break
+        joined = [hits[0], *extra, *hits[1:]][: max(k, len(extra) + 1)]
+        return [replace(h, rank=i) for i, h in enumerate(joined, 1)]
+
+    def _follow(self, text: str, qv: np.ndarray | None, hits: list[Hit], q: Query, k: int) -> list[Hit]:
+        """The hits, with the best paragraphs (for the question) of the indexed cables the best hit leans on (or,
+        for a question about a named cable, the question itself) and that no hit comes from, put right after it,
+        marked `via`."""
+        top = hits[0]
+        lean = lean_of(top.passage.text) or (lean_of(text) if q.cable_ids else None)
+        if lean is None:
+            return hits
+        have = {h.passage.cable_id for h in hits}  # a referenced cable the search found already needs no help
+        links = [x for x in followed(self.index.cites(top.passage.cable_id), lean) if x.indexed]
+        links = [x for x in links if x.cable_id not in have]
+        if not links:
+            return hits
+        extra = self._best_of(text, qv, links, top.passage.cable_id)
+        joined = [top, *extra, *hits[1:]][: max(k, len(extra) + 1)]
+        return [replace(h, rank=i) for i, h in enumerate(joined, 1)]
+
+    def _best_of(self, text: str, qv: np.ndarray | None, links: list[CableLink], source: str) -> list[Hit]:
+        """The best paragraphs (never the header) of the linked cables for the question, fused as a search is."""
+        s = self.settings
+        f = Filters(cable_ids=tuple(x.cable_id for x in links))
+        allowed = self.index.allowed(f)
+        d_rows = self.index.search_dense(qv, 50, allowed)[1] if qv is not None else _NONE[1]
+        b_rows = self.index.search_lexical(self._tokens(text), 50, allowed)[1]
+        fused = self._fuse(d_rows, b_rows)
+        order = sorted(fused, key=lambda r: (-fused[r], r))
+        ps = self.index.store.passages(order)
+        letters = {x.cable_id: x.letter for x in links}
+        out: list[Hit] = []
+        for r in order:
+            p = ps[r]
+            if p.num == 0 or any(h.ref == p.ref for h in out):
+                continue
+            via = f"{source} REF {letters[p.cable_id]}".strip() if letters[p.cable_id] else f"{source} REF"
+            out.append(Hit(p, fused[r], None, None, 0, via))
+            if len(out) >= s.follow_refs_hits:
+                break
+        return out
+
+    def _fuse(self, d_rows: np.ndarray, b_rows: np.ndarray) -> dict[int, float]:
+        """Reciprocal rank fusion of the dense and BM25 rankings."""
+        s = self.settings
+        fused: dict[int, float] = {}
+        for weight, rows in ((s.dense_weight, d_rows), (s.bm25_weight, b_rows)):
+            for rank, r in enumerate(rows.tolist(), 1):
+                fused[r] = fused.get(r, 0.0) + weight / (s.rrf_k + rank)
+        return fused
 
     def _tokens(self, text: str) -> list[str]:
         words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)

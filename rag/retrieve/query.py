@@ -124,12 +124,12 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def analyze(text: str, known_origins: frozenset[str] = frozenset(), stations: frozenset[str] = frozenset()) -> Query:
-    ids = tuple(find_cable_ids(text, stations))
+    applied, suggested = filters_in_words(text, known_origins)
+    ids = tuple(i for i in find_cable_ids(text, stations) if i not in applied.references)  # a filter, not the topic
     para = None
     if ids:
         pm = _PARA.search(text)
         para = pm.group(1) if pm else None
-    applied, suggested = filters_in_words(text, known_origins)
     parts = split_parts(text)
     return Query(
         text,

@@ -21,17 +21,19 @@ MAX_ERROR_LINES = 20
 
 
 def open_cable(ctx: ChatContext, pid: str) -> str:
-    """The cable panel for a clicked citation, the cited paragraph highlighted."""
+    """The cable panel for a clicked citation (or thread link), the cited paragraph highlighted, the cables it cites
+    and that cite it as links."""
     ref = ParagraphRef.try_parse((pid or "").strip())
     if ref is None:
         return PANEL_HINT
     try:
-        cable = ctx.components().index.cable(ref.cable_id)
+        index = ctx.components().index
+        cable = index.cable(ref.cable_id)
+        if cable is None:
+            return f"<p>⚠ {esc(str(ref))} is not in the index.</p>"
+        return cable_html(cable, ref, index.cites(cable.id), index.cited_by(cable.id))
     except Exception as e:  # noqa: BLE001
         return f"<p>{friendly(e)}</p>"
-    if cable is None:
-        return f"<p>⚠ {esc(str(ref))} is not in the index.</p>"
-    return cable_html(cable, ref)
 
 
 def export_files(ctx: ChatContext, s: Session) -> list[str]:
