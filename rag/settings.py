@@ -71,7 +71,6 @@ class Settings:
     rerank_near: float = 0.5
     rerank_kind: float = 0.25
     rerank_header: float = -2.0
-    dense_floor: float = 0.28  # below this best cosine nothing retrieved is about the question: abstain
     # relevance decision (rag/retrieve/relevance.py): beat what off-topic probe questions score on this index
     relevance_probe_quantile: float = 1.0  # 1.0: the best probe score is the floor
     # prompt

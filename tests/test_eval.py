@@ -180,8 +180,7 @@ def _scripted(prompt: str) -> str:
 def test_eval_scores_runs_resumes_and_compares(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     """The scripted model answers; every figure is scored from the stored outputs; a second run reuses them; a
     changed setting runs again; conversations are played with their history; compare lists what changed."""
-    from rag.answer.pipeline import Answerer
-    from rag.components import open_components
+    from rag.components import open_answerer, open_components
     from rag.eval.compare import compare
     from rag.eval.runner import EvalOptions, run_eval
     from rag.fakes import FakeEmbedder, FakeLLM
@@ -191,16 +190,16 @@ def test_eval_scores_runs_resumes_and_compares(tmp_path: Path, capsys) -> None: 
     src = tmp_path / "c"
     src.mkdir()
     (src / "08ATLANTIS777.txt").write_text(ATLANTIS)
-    s = Settings(index_dir=str(tmp_path / "idx"), dense_floor=0.0)
+    s = Settings(index_dir=str(tmp_path / "idx"))
     ingest([src], s, embedder=FakeEmbedder(), progress=False)
     c = open_components(s, embedder=FakeEmbedder())
     (tmp_path / "g.jsonl").write_text("\n".join(json.dumps(d) for d in GOLD) + "\n")
     (tmp_path / "conv.jsonl").write_text(json.dumps(CONVERSATION) + "\n")
-    llm = FakeLLM(_scripted)
+    llm = FakeLLM(_scripted, chooser=lambda prompt: "YES")  # the judge accepts; scoring is under test here
     opts = EvalOptions(
         str(tmp_path / "g.jsonl"), str(tmp_path / "a"), conversations=str(tmp_path / "conv.jsonl"), quiet=True
     )
-    assert run_eval(opts, s, c, Answerer(c.retriever, llm, c.attributor, s)) == 0
+    assert run_eval(opts, s, c, open_answerer(s, llm=llm, components=c)) == 0
     rep = json.loads((tmp_path / "a" / "report.json").read_text())
     items = rep["per_item"]
     assert items["a1"]["strict"] and items["a2"]["strict"] and items["m1"]["path"] == "metadata"
@@ -214,13 +213,13 @@ def test_eval_scores_runs_resumes_and_compares(tmp_path: Path, capsys) -> None: 
     assert turn2["strict"] and rep["conversation"]["by_turn"]["2"]["accuracy_strict"] == 1.0
     assert (tmp_path / "a" / "report.md").read_text().count("[") > 10  # intervals in the tables
     n = len(llm.prompts)
-    assert run_eval(opts, s, c, Answerer(c.retriever, llm, c.attributor, s)) == 0
+    assert run_eval(opts, s, c, open_answerer(s, llm=llm, components=c)) == 0
     assert len(llm.prompts) == n  # resumed: nothing asked twice
     first = tmp_path / "first.json"
     first.write_text((tmp_path / "a" / "report.json").read_text())
     changed = s.replace(max_answer_tokens=150)
-    wrong = FakeLLM("The pineapple harvest reached 4,300 tonnes in 2008.")
-    assert run_eval(opts, changed, c, Answerer(c.retriever, wrong, c.attributor, changed)) == 0
+    wrong = FakeLLM("The pineapple harvest reached 4,300 tonnes in 2008.", chooser=lambda prompt: "YES")
+    assert run_eval(opts, changed, c, open_answerer(changed, llm=wrong, components=c)) == 0
     assert wrong.prompts  # same folder, changed setting: a new run, the model was asked again
     capsys.readouterr()
     compare(str(first), str(tmp_path / "a"))

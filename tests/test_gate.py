@@ -14,7 +14,7 @@ from rag.check.attribution import Attributor
 from rag.components import open_components
 from rag.fakes import FakeEmbedder, FakeLLM, ScriptedJudge
 from rag.ingest.build import ingest
-from rag.present.html import answer_html, sentence_html
+from rag.present.html import answer_html, esc, sentence_html
 from rag.present.text import CLOSEST_HEADING, answer_text, sentence_text
 from rag.records import SentenceCheck
 from rag.settings import Settings
@@ -130,7 +130,7 @@ def test_a_refusal_is_an_abstention_never_a_quote(built) -> None:  # type: ignor
     )
     assert ans.abstained and not ans.citations and not judge.seen
     html = answer_html(ans)
-    assert CLOSEST_HEADING in html and "✔" not in html and 'class="cite' not in html
+    assert esc(CLOSEST_HEADING) in html and "✔" not in html and 'class="cite' not in html
     assert answer_text(ans) == ans.text
 
 

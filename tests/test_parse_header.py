@@ -319,8 +319,9 @@ def test_cli_parse_json_exposes_references() -> None:
 
 
 def test_metadata_answer_lists_references() -> None:
-    from rag.answer.metadata import metadata_answer
+    from rag.answer.metadata import asked_field, metadata_answers
 
     c = parse_one(HEADERS / "08LAPAZ2999.txt")
-    a = metadata_answer("Which cables does 08LAPAZ2999 reference?", c)
-    assert a is not None and "08LAPAZ2569" in a.text
+    assert asked_field("Which cables does 08LAPAZ2999 reference?") == ("refs", "08LAPAZ2999")
+    (a,) = metadata_answers("refs", c)
+    assert "08LAPAZ2569" in a.text

@@ -8,8 +8,7 @@ import html
 import re
 from pathlib import Path
 
-from rag.index.manifest import current_version
-from rag.index.store import Store
+from rag.index.reader import Index
 from rag.ingest.build import ingest
 from rag.ingest.parse import parse_one
 from rag.records import Cable
@@ -116,8 +115,6 @@ def test_ingest_report_counts_dropped_characters(tmp_path: Path) -> None:
 def test_references_survive_the_index(tmp_path: Path) -> None:
     s = Settings(index_dir=str(tmp_path / "i"))
     ingest([FIXTURES / "headers"], s, embedder=FakeEmbedder(), progress=False)
-    version = current_version(tmp_path / "i")
-    assert version is not None
-    stored = Store(version / "store.sqlite", readonly=True).cable("08LAPAZ2999")
+    stored = Index.load(s, expect_embedder=FakeEmbedder.name).cable("08LAPAZ2999")
     assert stored is not None
     assert stored.refs == parse_one(FIXTURES / "headers" / "08LAPAZ2999.txt").refs

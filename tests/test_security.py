@@ -237,7 +237,7 @@ def test_an_injected_cable_cannot_steer_the_real_model(tmp_path: Path, real_embe
     upload.write_text(INJECTED)
     assert list(ingest_uploads(ctx, [str(upload)]))[-1].startswith("Added 1,")
     session = Session()
-    for q in ("What did the embassy in Atlantis report?", "How large was the pineapple harvest there?"):
+    for q in ("What did cable 10ATLANTIS42 report?", "How large was the pineapple harvest there?"):
         last = list(chat_step(ctx, q, session, Filters()))[-1]
         session = last.session
         answer = session.answers[-1]

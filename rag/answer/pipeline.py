@@ -78,7 +78,7 @@ class Answerer:
         yield Status("retrieving")
         r = self.retriever.search(sq, k=s.k, filters=filters)
         t_ret = time.perf_counter() - t0
-        if not r.hits or (r.top_dense < s.dense_floor and not r.query.cable_ids):
+        if not r.hits or not r.relevant:  # nothing retrieved is about the question (rag/retrieve/relevance.py)
             yield Done(self._answer(question, sq, None, r.hits, Timing(t_ret, 0.0, time.perf_counter() - t0)))
             return
         meta = self._metadata(question)
