@@ -70,7 +70,7 @@ def names_in(text: str) -> list[str]:
         while words and words[0] in _NOT_NAMES:
             words = words[1:]
         name = " ".join(words)
-        name = name.rstrip("'")
+        name = re.sub(r"'s?$", "", name)
         if name in _MONTHS or name in _TITLES or not name or name in out or find_cable_ids(name):
             continue
         out.append(name)
@@ -142,6 +142,8 @@ def standalone_question(question: str, history: Sequence[Turn], limit: int = Set
         return q
     prev = history[-1]
     resolved = _resolve(q, prev)
+    if names_in(resolved):  # it names what it is about (itself, or once its pronoun is resolved): no context
+        return resolved
     have = resolved.lower()
     tail: list[str] = []
     for n in (*names_in(_ABOUT_TAIL.sub("", prev.standalone)), *names_in(prev.answer)):
