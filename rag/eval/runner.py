@@ -201,7 +201,7 @@ class Runner:
             return {**answer_row(a), "_text": a.text}
 
         def search(question: str, history: list[Turn]) -> Row:
-            sq = standalone_question(question, history)
+            sq = standalone_question(question, history, self.settings.follow_up_context_chars)
             return {**retrieval_row(sq, self.c.retriever), "standalone": sq, "_text": ""}
 
         def play(cid: str) -> list[Row]:
