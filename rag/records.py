@@ -208,6 +208,17 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """What an answer under filters drew on: `paragraphs` paragraphs of `cables` of the `matching` cables that pass
+    the filters named `scope` ("Embassy Ankara, 2009"). Plain information, not a verified claim."""
+
+    paragraphs: int
+    cables: int
+    matching: int
+    scope: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the user is shown: `text` is the answer in plain words (no citation labels); `report` says, sentence by
     sentence, what was verified and where. Renderers (rag/ui) put the labels and marks back."""
@@ -221,6 +232,7 @@ class Answer:
     model: str = ""
     prompt: str = ""
     standalone_question: str = ""
+    coverage: Coverage | None = None  # set when the search ran under filters (chips or the user's own)
 
     @property
     def sentences(self) -> tuple[SentenceCheck, ...]:

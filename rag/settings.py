@@ -77,6 +77,12 @@ class Settings:
     prompt_passages: int = 3
     prompt_token_budget: int = 480  # passage tokens in the prompt: prefill dominates time to first token
     history_answer_chars: int = 300  # the previous answer, as much as the prompt repeats of it
+    # multi-part and list questions (rag/retrieve/parts.py): each part searched on its own, its best hits put first
+    multi_part_k: int = 2  # hits of each part guaranteed a place at the head (0: per-part retrieval off)
+    multi_part_passages: int = 4  # passages in the prompt for such a question (others: prompt_passages)
+    multi_part_token_budget: int = 640  # their passage tokens (others: prompt_token_budget)
+    # follow-ups (rag/answer/conversation.py): the previous turn's entities a follow-up carries, at most this long
+    follow_up_context_chars: int = 160
     # citation checking: score = lexical_weight * recall + (1 - lexical_weight) * cosine - penalties
     check_supported: float = 0.60
     check_partial: float = 0.45

@@ -18,12 +18,14 @@ from ..check.gate import Gate
 from ..check.judge import Frame
 from ..errors import InputTooLargeError
 from ..records import EMPTY_REPORT, Answer, CitationReport, Hit, Timing
-from ..retrieve.fusion import Retriever
+from ..retrieve.fusion import Retrieval, Retriever
+from ..retrieve.parts import is_multi, search_parts
 from ..retrieve.query import Filters
 from ..settings import Settings
 from ..text.sentences import split_sentences
 from . import prompting
 from .conversation import Turn, standalone_question
+from .coverage import coverage
 from .metadata import asked_field, metadata_answers
 
 ABSTAIN_TEXT = "The indexed cables do not answer this question."
@@ -74,27 +76,28 @@ class Answerer:
             raise InputTooLargeError(f"question is {len(question)} characters; the limit is {s.max_question_chars}")
         history = list(history)[-s.max_history_turns :]
         t0 = time.perf_counter()
-        sq = standalone_question(question, history)
+        sq = standalone_question(question, history, s.follow_up_context_chars)
         yield Status("retrieving")
-        r = self.retriever.search(sq, k=s.k, filters=filters)
+        r = search_parts(self.retriever, sq, k=s.k, filters=filters)
         t_ret = time.perf_counter() - t0
         if not r.hits or not r.relevant:  # nothing retrieved is about the question (rag/retrieve/relevance.py)
-            yield Done(self._answer(question, sq, None, r.hits, Timing(t_ret, 0.0, time.perf_counter() - t0)))
+            yield Done(self._answer(question, sq, None, r, (), Timing(t_ret, 0.0, time.perf_counter() - t0)))
             return
         meta = self._metadata(question)
         if meta is not None:
             yield Status("checking citations")
             if any(x.verdict == "supported" for x in meta.sentences):
                 t = time.perf_counter() - t0
-                yield Done(self._answer(question, sq, meta, r.hits, Timing(t_ret, t, t), "metadata"))
+                yield Done(self._answer(question, sq, meta, r, (), Timing(t_ret, t, t), "metadata"))
                 return
         ps = self.prompts
-        shown = list(r.hits[: s.prompt_passages])
+        multi = is_multi(r.query)
+        shown = list(r.hits[: s.multi_part_passages if multi else s.prompt_passages])
+        budget = s.multi_part_token_budget if multi else s.prompt_token_budget
         last = (history[-1].question, history[-1].answer) if history else None
-        parts = prompting.answer_parts(
-            ps, question, shown, self.retriever.index.cable_meta, last, s.prompt_token_budget, s.history_answer_chars
-        )
-        prompt = prompting.user_message(ps, parts, question)
+        meta_of = self.retriever.index.cable_meta
+        parts = prompting.answer_parts(ps, question, shown, meta_of, last, budget, s.history_answer_chars)
+        prompt = prompting.user_message(ps, parts, prompting.every_part(question) if multi else question)
         yield Status("generating")
         pieces: list[str] = []
         ttft = 0.0
@@ -107,7 +110,7 @@ class Answerer:
         yield Status("checking citations")
         report = self._verify(raw, shown, sq, self._frame(ps, parts))
         timing = Timing(t_ret, ttft, time.perf_counter() - t0)
-        yield Done(self._answer(question, sq, report, r.hits, timing, self.llm.name, prompt))
+        yield Done(self._answer(question, sq, report, r, tuple(shown), timing, self.llm.name, prompt))
 
     def _frame(self, ps: prompting.PromptSet, parts: tuple[str, str]) -> Frame:
         """A judge question put in the answer prompt's place: same system prompt, same passages, so llama.cpp
@@ -149,13 +152,17 @@ class Answerer:
         question: str,
         sq: str,
         report: CitationReport | None,
-        hits: Sequence[Hit],
+        r: Retrieval,
+        shown: tuple[Hit, ...],
         timing: Timing,
         model: str = "",
         prompt: str = "",
     ) -> Answer:
-        """The one place an Answer is made: from the gate's report, or an abstention (report None)."""
+        """The one place an Answer is made: from the gate's report, or an abstention (report None). Under filters it
+        says what it drew on (`coverage`: plain information, not a verified claim)."""
+        cov = coverage(self.retriever.index, r.filters, report, shown)
         if report is None:
-            return Answer(question, ABSTAIN_TEXT, True, EMPTY_REPORT, tuple(hits), timing, self.llm.name, prompt, sq)
+            a = ABSTAIN_TEXT
+            return Answer(question, a, True, EMPTY_REPORT, r.hits, timing, self.llm.name, prompt, sq, cov)
         text = " ".join(x.text for x in report.sentences)
-        return Answer(question, text, False, report, tuple(hits), timing, model or self.llm.name, prompt, sq)
+        return Answer(question, text, False, report, r.hits, timing, model or self.llm.name, prompt, sq, cov)

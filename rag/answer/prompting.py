@@ -158,6 +158,11 @@ def answer_parts(
     return hist, "\n\n".join(blocks)
 
 
+def every_part(question: str) -> str:
+    """A multi-part or list question, with the request to answer all of it (the answer prompt's rules say how)."""
+    return f"{question}\n(Answer every part of this question; for a list, give every item the passages give.)"
+
+
 def user_message(ps: PromptSet, parts: tuple[str, str], question: str) -> str:
     """The user message: history, passages, then the question (or, for the judge, its question in the same place)."""
     return render(ps.user, history=parts[0], passages=parts[1], question=as_data(question))

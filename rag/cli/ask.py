@@ -10,7 +10,7 @@ from ..answer.pipeline import Answerer, Done, Token
 from ..components import open_answerer
 from ..errors import CablesError
 from ..present.json import answer_json
-from ..present.text import CLOSEST_HEADING, answer_text
+from ..present.text import CLOSEST_HEADING, answer_text, coverage_text
 from ..records import Answer
 from ..settings import Settings
 from .common import add_filter_args, err, filters_of, read_batch, threads_of
@@ -18,6 +18,8 @@ from .common import add_filter_args, err, filters_of, read_batch, threads_of
 
 def _print_human(a: Answer, answerer: Answerer) -> None:
     print(answer_text(a))
+    if a.coverage:
+        print(coverage_text(a.coverage))
     print()
     if a.abstained:
         print(CLOSEST_HEADING)

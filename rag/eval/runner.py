@@ -16,9 +16,11 @@ from typing import Any
 from ..answer.conversation import Turn, standalone_question
 from ..answer.pipeline import Answerer
 from ..components import Components, open_answerer, open_components
+from ..ids import ParagraphRef
 from ..present.text import answer_text
 from ..records import Answer, SentenceCheck
 from ..retrieve.fusion import Retriever
+from ..retrieve.parts import search_parts
 from ..settings import Settings
 from .gold import GoldConversation, GoldItem, load_conversations, load_gold
 from .identity import identity_key, run_identity
@@ -41,7 +43,7 @@ class EvalOptions:
 
 def retrieval_row(question: str, retriever: Retriever, k: int = 10) -> Row:
     t = time.perf_counter()
-    r = retriever.search(question, k=k)
+    r = search_parts(retriever, question, k=k)  # a multi-part question's parts too (Settings.multi_part_k)
     return {"hits": [str(h.ref) for h in r.hits], "latency_s": time.perf_counter() - t}
 
 
@@ -127,11 +129,17 @@ def _modes(opts: EvalOptions) -> list[str]:
 
 
 def _conversation_rows(conv: GoldConversation, ask: Callable[[str, list[Turn]], Row]) -> list[Row]:
+    """Each turn with the turns before it as history; a turn's cables are the ones its answer cited (retrieval
+    only: the gold answer's support, as its text is the gold answer)."""
     history: list[Turn] = []
     rows = []
     for t in conv.turns:
         row = {"id": t.id, "question": t.question, **ask(t.question, history)}
-        history.append(Turn(t.question, row.pop("_text") or (t.answer or ""), row["standalone"]))
+        text = row.pop("_text")
+        refs = (ParagraphRef.try_parse(c) for c in row.get("citations", []))
+        cited = tuple(dict.fromkeys(r.cable_id for r in refs if r is not None))
+        cables = cited if text else tuple(dict.fromkeys(s.cable_id for s in t.support))
+        history.append(Turn(t.question, text or (t.answer or ""), row["standalone"], cables))
         rows.append(row)
     return rows
 
@@ -193,7 +201,7 @@ class Runner:
             return {**answer_row(a), "_text": a.text}
 
         def search(question: str, history: list[Turn]) -> Row:
-            sq = standalone_question(question, history)
+            sq = standalone_question(question, history, self.settings.follow_up_context_chars)
             return {**retrieval_row(sq, self.c.retriever), "standalone": sq, "_text": ""}
 
         def play(cid: str) -> list[Row]:

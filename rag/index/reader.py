@@ -69,6 +69,12 @@ class Index:
         """Per segment, the rows a search may return (None: every row)."""
         return [s.allowed(f) for s in self.segments]
 
+    def count_cables(self, f: FilterLike | None) -> int:
+        """Live cables passing the filter (every live cable when there is none)."""
+        if not f:
+            return sum(int(s.cable_live.sum()) for s in self.segments)
+        return sum(int((s.cols.cable_mask(f, s.store) & s.cable_live).sum()) for s in self.segments)
+
     def search_dense(
         self, q: np.ndarray, k: int, allowed: list[np.ndarray | None] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..records import Answer, Cable, CitationRef
 from .json import answer_json
-from .text import answer_text
+from .text import answer_text, coverage_text
 
 Lookup = Callable[[str], Cable | None]
 
@@ -55,6 +55,8 @@ def export_markdown(turns: Sequence[Answer], lookup: Lookup, ids: ExportIds) -> 
     ]
     for n, a in enumerate(turns, 1):
         md.append(f"## {n}. {a.question}\n\n{answer_text(a)}\n")
+        if a.coverage:
+            md.append(f"_{coverage_text(a.coverage)}_\n")
         for c in a.citations:
             q = _cited(c, lookup)
             if q["text"] is not None:

@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 from ..ids import ParagraphRef
 from ..records import Answer, Cable, CableLink, Hit, SentenceCheck
-from .text import CLOSEST_HEADING, MARKS
+from .text import CLOSEST_HEADING, MARKS, coverage_text
 
 # Markup characters of HTML and of the Markdown (and LaTeX) Gradio renders: links and images `![x](url)`, emphasis,
 # code, tables, headings, backslash escapes, `$$` formulas. Each becomes a character reference: the browser shows the
@@ -67,10 +67,15 @@ def closest_html(hits: Sequence[Hit]) -> str:
     return f'<p>{esc(CLOSEST_HEADING)}</p><ul class="closest">{items}</ul>' if items else ""
 
 
+def coverage_html(a: Answer) -> str:
+    """The coverage line under an answer given under filters: plain text, no badge, no chip."""
+    return f'<p class="coverage"><small>{esc(coverage_text(a.coverage))}</small></p>' if a.coverage else ""
+
+
 def answer_html(a: Answer) -> str:
     if a.abstained:
-        return f'<p class="abstain">{esc(a.text)}</p>' + closest_html(a.hits)
-    return " ".join(sentence_html(s) for s in a.sentences)
+        return f'<p class="abstain">{esc(a.text)}</p>' + coverage_html(a) + closest_html(a.hits)
+    return " ".join(sentence_html(s) for s in a.sentences) + coverage_html(a)
 
 
 def draft_html(text: str) -> str:

@@ -6,8 +6,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..ingest.build import IngestReport
-from ..records import Answer, Cable, CableLink, CitationRef, CitationReport, Hit, Reference, SentenceCheck, Timing
-from .text import answer_text
+from ..records import (
+    Answer,
+    Cable,
+    CableLink,
+    CitationRef,
+    CitationReport,
+    Coverage,
+    Hit,
+    Reference,
+    SentenceCheck,
+    Timing,
+)
+from .text import answer_text, coverage_text
 
 
 def citation_json(c: CitationRef) -> dict[str, Any]:
@@ -53,6 +64,14 @@ def timing_json(t: Timing) -> dict[str, float]:
     return {"retrieve_s": round(t.retrieve_s, 3), "ttft_s": round(t.ttft_s, 3), "total_s": round(t.total_s, 3)}
 
 
+def coverage_json(c: Coverage | None) -> dict[str, Any] | None:
+    """What an answer under filters drew on (null without filters); `text` is the line the chat shows."""
+    if c is None:
+        return None
+    return {"paragraphs": c.paragraphs, "cables": c.cables, "matching": c.matching, "scope": c.scope,
+            "text": coverage_text(c)}  # fmt: skip
+
+
 def answer_json(a: Answer, item_id: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "question": a.question,
@@ -66,6 +85,7 @@ def answer_json(a: Answer, item_id: str | None = None) -> dict[str, Any]:
         "hits": [hit_json(h, with_text=False) for h in a.hits],
         "timing": timing_json(a.timing),
         "model": a.model,
+        "coverage": coverage_json(a.coverage),
     }
     return {"id": item_id, **out} if item_id is not None else out
 

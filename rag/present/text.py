@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from ..records import Answer, SentenceCheck
+from ..records import Answer, Coverage, SentenceCheck
 
 # verdict -> (mark, word, what it means): the one table of states, for text, exports and the chat's badges
 MARKS = MappingProxyType(
@@ -28,6 +28,18 @@ def sentence_text(s: SentenceCheck) -> str:
     if s.verdict == "partial" and s.citations:
         return f"{s.text} [partly: {'; '.join(c.raw or c.cable_id for c in s.citations)}] {mark}"
     return f"{s.text} [{mark} {word}]"
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def coverage_text(c: Coverage) -> str:
+    """What an answer under filters drew on, in words: information, never a verified claim (no mark)."""
+    of = f"the {_n(c.matching, 'cable')} matching {c.scope}"
+    if not c.paragraphs:
+        return f"Searched {of}."
+    return f"From {_n(c.paragraphs, 'paragraph')} of {c.cables} of {of}."
 
 
 def answer_text(a: Answer) -> str:

@@ -185,7 +185,8 @@ def chat_step(ctx: ChatContext, question: str, s: Session, filters: Filters) -> 
         assert a is not None
         msgs[-1] = {"role": "assistant", "content": answer_html(a)}
         keep = settings.max_history_turns
-        turns = (*s.turns, Turn(q, a.text, a.standalone_question or q))[-keep:]
+        cited = tuple(dict.fromkeys(c.cable_id for c in a.citations))
+        turns = (*s.turns, Turn(q, a.text, a.standalone_question or q, cited))[-keep:]
         s2 = Session(turns, (*s.answers, a)[-keep:], tuple(msgs))
         refs = [c.ref for c in a.citations if c.ref is not None] or [h.ref for h in a.hits[:3]]
         done = (
