@@ -73,6 +73,7 @@ class Settings:
     rerank_header: float = -2.0
     # relevance decision (rag/retrieve/relevance.py): beat what off-topic probe questions score on this index
     relevance_probe_quantile: float = 1.0  # 1.0: the best probe score is the floor
+    relevance_min_cables: int = 20  # below: a few cables' word statistics say nothing; the gate alone decides
     # prompt
     prompt_passages: int = 3
     prompt_token_budget: int = 480  # passage tokens in the prompt: prefill dominates time to first token

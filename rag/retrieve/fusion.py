@@ -93,7 +93,8 @@ class Retriever:
         if s.follow_refs and hits:
             hits = self._follow(text, qv, hits, q, k) if redirected is None else self._citing(named, hits, k)
         top_bm25 = float(b_scores[0]) if len(b_scores) else None
-        floors = self.floors if not (known_ids or f) else Floors(None, None)
+        decidable = not (known_ids or f) and self.index.manifest.cable_count >= s.relevance_min_cables
+        floors = self.floors if decidable else Floors(None, None)
         decision = decide(top_dense if len(d_scores) else None, top_bm25, floors, bool(known_ids), bool(f))
         return Retrieval(q, tuple(hits), top_dense, decision.relevant, decision.margin, f)
 
