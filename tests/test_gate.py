@@ -260,3 +260,34 @@ def test_reported_clause_cue_is_read_within_the_sentence() -> None:
     assert unasserted("The minister resigned in May.", p)
     assert not unasserted("The UK was very direct.", p)  # "demands." ends the sentence before it
     assert not unasserted("He denied reports that the minister resigned in May.", p)
+
+
+SANAA_1 = (
+    "Summary. During a 35-minute meeting on January 31, the Department's Coordinator for Counter-Terrorism, "
+    "Ambassador Daniel Benjamin, congratulated President Saleh on the success of the London meeting and "
+    "counter-terrorism (CT) operations the ROYG has undertaken in recent weeks."
+)
+
+
+def test_swapped_roles_are_rejected_before_the_judge() -> None:
+    """10SANAA221 ¶1 (real text): the same words with who-did-what-to-whom reversed are rejected; the true order,
+    the passive and a symmetric relation are left to the judge. (The real 1.5B judge said YES to the swap.)"""
+    from rag.check.support import swapped_roles
+
+    assert swapped_roles("President Saleh congratulated Ambassador Daniel Benjamin on the London meeting.", SANAA_1)
+    assert not swapped_roles("Ambassador Daniel Benjamin congratulated President Saleh on the London meeting.", SANAA_1)
+    assert not swapped_roles("President Saleh was congratulated by Ambassador Benjamin.", SANAA_1)
+    assert not swapped_roles("Saleh met Benjamin on January 31.", "Benjamin met Saleh on January 31.")
+    assert not swapped_roles("Saleh praised the London meeting.", SANAA_1)  # one name: nothing to swap
+
+
+def test_swapped_roles_with_a_name_repeated() -> None:
+    """10SANAA221 ¶2 names Saleh before and after Benjamin: the swap is still caught, the true order still kept."""
+    from rag.check.support import swapped_roles
+
+    p2 = (
+        "In a January 31 meeting with President Saleh, the Department's Coordinator for Counter-Terrorism, Ambassador "
+        "Daniel Benjamin, congratulated Saleh on the success of the London meeting."
+    )
+    assert swapped_roles("President Saleh congratulated Ambassador Daniel Benjamin on the London meeting.", p2)
+    assert not swapped_roles("Ambassador Daniel Benjamin congratulated President Saleh on the London meeting.", p2)

@@ -30,7 +30,7 @@ from ..text.words import normalize, tokenize
 from .attribution import REFUSAL, Attributor, Candidate, Draft, build_report
 from .citations import strip_citations
 from .judge import Claim, Frame, Judge
-from .support import Idf, Scorer, SupportScore, is_factual, negation_flip, new_figures, unasserted
+from .support import Idf, Scorer, SupportScore, is_factual, negation_flip, new_figures, swapped_roles, unasserted
 
 Progress = Callable[[int, int], None]
 # sentences about the passages rather than about the world
@@ -117,6 +117,8 @@ class Gate:
                 continue  # the words are there, but only as something denied, asked about or proposed
             if negation_flip(d.text, cand.text, d.question):
                 continue  # "not" on one side only
+            if swapped_roles(d.text, cand.text):
+                continue  # the same two names around the same action, the other way round
             sup = self.scorer.support(d.text, cand.ref, cand.text, d.question)
             if sup.score < floor and not (d.origin == "quote" and _verbatim(d.text, cand.text)):
                 continue

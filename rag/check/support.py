@@ -89,6 +89,44 @@ def unasserted(sentence: str, text: str) -> bool:
     return found
 
 
+# relations that read the same both ways round ("A met B" = "B met A"): never a swap
+_SYMMETRIC = frozenset(
+    ("met", "meet", "meets", "meeting", "talked", "spoke", "discussed", "negotiated", "agreed", "clashed", "fought")
+)
+
+
+def _orders(ws: list[str], a: str, b: str, acts: set[str]) -> set[bool]:
+    """In one sentence's words: True if some `a` comes before some `b` with an act between them, False if some `b`
+    comes before some `a` so (no "by" between: a passive reverses the roles)."""
+    out: set[bool] = set()
+    for i in (k for k, w in enumerate(ws) if w == a):
+        for j in (k for k, w in enumerate(ws) if w == b):
+            span = set(ws[min(i, j) + 1 : max(i, j)])
+            if acts & span and "by" not in span:
+                out.add(i < j)
+    return out
+
+
+def swapped_roles(sentence: str, text: str) -> bool:
+    """The sentence puts two names around an action the other way round from the paragraph, which never has them
+    in the sentence's order ("Saleh congratulated Benjamin" against "Benjamin congratulated Saleh"): who did what
+    to whom changed. Passive ("by") and symmetric relations ("met") are left to the judge."""
+    claim = normalize(strip_citations(sentence)).split()
+    who = names(f"x {strip_citations(sentence)}")
+    capitalised = {normalize(w) for w in re.findall(r"\b[A-Z][\w'-]*", strip_citations(sentence))}  # names, titles
+    pos = {w: claim.index(w) for w in who if w in claim}
+    sents = [normalize(x).split() for x in split_sentences(text)]
+    for a, b in ((a, b) for a in pos for b in pos if pos[a] < pos[b]):
+        between = set(claim[pos[a] + 1 : pos[b]])
+        acts = {w for w in between - capitalised if len(w) > 3} - _SYMMETRIC
+        if not acts or "by" in between:
+            continue
+        seen = set().union(*(_orders(ws, a, b, acts) for ws in sents if a in ws and b in ws))
+        if seen == {False}:
+            return True
+    return False
+
+
 def coverage(query: str, text: str, idf: Idf) -> float:
     """IDF-weighted share of the query's words that occur in `text`."""
     q = set(tokenize(query))
