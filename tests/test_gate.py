@@ -291,3 +291,13 @@ def test_swapped_roles_with_a_name_repeated() -> None:
     )
     assert swapped_roles("President Saleh congratulated Ambassador Daniel Benjamin on the London meeting.", p2)
     assert not swapped_roles("Ambassador Daniel Benjamin congratulated President Saleh on the London meeting.", p2)
+
+
+def test_a_markdown_image_does_not_end_a_sentence() -> None:
+    """pysbd ends a sentence at the "!" of `![alt](url)`; the sentence is kept whole and as written, so a quote of a
+    cable sentence carrying an image is still verbatim (a citation after "!" still starts a new one)."""
+    from rag.text.sentences import split_sentences
+
+    p = "The tender documents are at ![tender](http://h/c.gif) and [the portal](http://h/l)."
+    assert split_sentences(f"{p} It closes soon.") == [p, "It closes soon."]
+    assert split_sentences("Stop! [P1] He left.") == ["Stop!", "[P1] He left."]

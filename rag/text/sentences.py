@@ -13,6 +13,8 @@ import pysbd
 
 # abbreviations pysbd ends a sentence after; a segment ending in one continues in the next
 _JOIN_AFTER = re.compile(r"(?:^|\s)(?:Amb|approx|Ref|Lt|Col|Gen|Sen|Gov|Rep|Capt|Maj)\.$")
+# a Markdown image `![alt](url)` in a cable or an answer: pysbd ends a sentence at its "!"
+_IMAGE_START = re.compile(r"^\[(?!P\d+\]|\d{2}[A-Z])")
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\(?[a-zA-Z0-9]{1,2}[.)])\s)")
 
 
@@ -33,7 +35,9 @@ def _split_block(block: str) -> tuple[str, ...]:
         seg = seg.strip()
         if not seg:
             continue
-        if out and _JOIN_AFTER.search(out[-1]):
+        if out and out[-1].endswith("!") and _IMAGE_START.match(seg) and f"{out[-1]}{seg}" in block:
+            out[-1] = f"{out[-1]}{seg}"
+        elif out and _JOIN_AFTER.search(out[-1]):
             out[-1] = f"{out[-1]} {seg}"
         else:
             out.append(seg)
