@@ -93,6 +93,8 @@ class Settings:
     check_negation_penalty: float = 0.15
     span_min_cover: float = 0.25  # IDF-weighted share of the question's words the supporting span must carry
     extract_min_cover: float = 0.6  # share of the question's content words a quoted sentence must carry
+    fragment_max_words: int = 5  # a model answer this short is a fragment ("35 minutes"), checked in one sentence
+    fragment_min_cover: float = 0.6  # share of the question's content words that sentence must carry
     # the entailment judge: "llm" (the answering model asked YES/NO) or "none" (lexical checks only: no ✔ except
     # for a verbatim whole sentence of the cited paragraph; everything else that passes them is at best partial)
     judge: str = "llm"

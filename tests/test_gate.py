@@ -301,3 +301,17 @@ def test_a_markdown_image_does_not_end_a_sentence() -> None:
     p = "The tender documents are at ![tender](http://h/c.gif) and [the portal](http://h/l)."
     assert split_sentences(f"{p} It closes soon.") == [p, "It closes soon."]
     assert split_sentences("Stop! [P1] He left.") == ["Stop!", "[P1] He left."]
+
+
+def test_a_short_answer_is_checked_in_the_sentence_that_carries_the_question(built) -> None:  # type: ignore[no-untyped-def]
+    """A fragment answer ("4,200 tonnes") stands when its words sit in one paragraph sentence that also carries
+    most of the question (no judge needed: the judge says NO to everything here); the same fragment for a question
+    that sentence does not carry is not verified."""
+    no = ScriptedJudge(lambda c: False)
+    ans = answerer(built, "4,200 tonnes [P1]", no).ask("How large was the pineapple harvest in Atlantis in 2008?")
+    (s,) = ans.sentences
+    assert s.verdict == "supported" and s.basis == "span" and s.citations
+    ans = answerer(built, "4,200 tonnes [P1]", no).ask(
+        "How many tonnes of exports to Lemuria did Minister Reef expect?"
+    )
+    assert not any(x.verdict == "supported" for x in ans.sentences)

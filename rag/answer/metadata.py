@@ -25,7 +25,7 @@ _ASKS: tuple[tuple[str, str], ...] = (
     (
         "classification",
         r"(?:what|which) (?:is|was) the (?:security )?classification(?: level)? of {ID}|"
-        r"what classification (?:did|does|was|is) {ID}|how (?:was|is) {ID} classified",
+        r"what classification(?: level)? (?:did|does|was|is) {ID}|how (?:was|is) {ID} classified",
     ),
     (
         "tags",
@@ -35,7 +35,7 @@ _ASKS: tuple[tuple[str, str], ...] = (
     (
         "signer",
         r"who (?:signed|sent|wrote) {ID}|who (?:is|was) the (?:signer|signatory|author) of {ID}|"
-        r"whose name appears at the end of {ID}",
+        r"whose name appears (?:as the signature )?at the end of {ID}",
     ),
     ("subject", r"what (?:is|was) the subject(?: line)? of {ID}"),
     ("created", r"when was {ID} (?:sent|written|created|transmitted|dated)|what (?:is|was) the date of {ID}"),

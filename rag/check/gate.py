@@ -30,7 +30,17 @@ from ..text.words import normalize, tokenize
 from .attribution import REFUSAL, Attributor, Candidate, Draft, build_report
 from .citations import strip_citations
 from .judge import Claim, Frame, Judge
-from .support import Idf, Scorer, SupportScore, is_factual, negation_flip, new_figures, swapped_roles, unasserted
+from .support import (
+    Idf,
+    Scorer,
+    SupportScore,
+    coverage,
+    is_factual,
+    negation_flip,
+    new_figures,
+    swapped_roles,
+    unasserted,
+)
 
 Progress = Callable[[int, int], None]
 # sentences about the passages rather than about the world
@@ -126,6 +136,18 @@ class Gate:
         out.sort(key=lambda x: -x[2])
         return [(c, s) for c, s, _ in out]
 
+    def _fragment_in_sentence(self, d: Draft, paragraph: str) -> bool:
+        """A short answer ("35 minutes", "33") whose every new word stands in one sentence of the paragraph that
+        also carries most of the question ("During a 35-minute meeting on January 31, ... Benjamin ... Saleh"):
+        the paragraph answers the question with it. (The small judge says NO to such fragments.)"""
+        words = _fragment_words(d, self.settings.fragment_max_words)
+        if not words or not d.question:
+            return False
+        return any(
+            words <= set(tokenize(s)) and coverage(d.question, s, self.idf) >= self.settings.fragment_min_cover
+            for s in split_sentences(paragraph)
+        )
+
     def _best_score(self, d: Draft) -> SupportScore:
         scored = [self.scorer.support(d.text, c.ref, c.text, d.question) for c in d.candidates]
         return max(scored, key=lambda x: x.score, default=SupportScore(0.0, "", None))
@@ -134,6 +156,8 @@ class Gate:
         """'verbatim', 'judge' or 'lexical' when the paragraph is accepted as this sentence's support; '' if not."""
         if d.origin == "metadata" or (d.origin != "quote" and _verbatim(d.text, cand.text)):
             return "verbatim"  # a metadata sentence passed the filter only with its value verbatim in the paragraph
+        if d.origin == "model" and self._fragment_in_sentence(d, cand.text):
+            return "span"
         if self.judge is None:
             return "" if d.origin == "quote" else "lexical"
         in_prompt = frame if d.origin in ("model", "quote") else None
@@ -141,6 +165,11 @@ class Gate:
         said = strip_citations(d.text) if d.origin == "text" else d.text.strip("\u201c\u201d")
         claim = Claim(said, passage, cand.label, d.question, d.origin == "quote")
         return "judge" if self.judge.entails(claim, in_prompt) else ""
+
+
+def _fragment_words(d: Draft, max_words: int) -> set[str]:
+    words = set(tokenize(strip_citations(d.text))) - set(tokenize(d.question))
+    return words if 0 < len(tokenize(strip_citations(d.text))) <= max_words else set()
 
 
 def _verbatim(sentence: str, paragraph: str) -> bool:

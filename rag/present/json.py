@@ -46,7 +46,7 @@ def sentence_json(s: SentenceCheck) -> dict[str, Any]:
         "score": s.score,
         "span": s.span,
         "origin": s.origin,  # model | quote | metadata | text
-        "basis": s.basis,  # judge | verbatim | lexical; "" unless supported or partial
+        "basis": s.basis,  # judge | verbatim | span | lexical; "" unless supported or partial
     }
 
 
