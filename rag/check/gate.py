@@ -168,8 +168,8 @@ class Gate:
 
 
 def _fragment_words(d: Draft, max_words: int) -> set[str]:
-    words = set(tokenize(strip_citations(d.text))) - set(tokenize(d.question))
-    return words if 0 < len(tokenize(strip_citations(d.text))) <= max_words else set()
+    said = tokenize(strip_citations(d.text))
+    return set(said) - set(tokenize(d.question)) if 0 < len(said) <= max_words else set()
 
 
 def _verbatim(sentence: str, paragraph: str) -> bool:

@@ -111,9 +111,10 @@ def swapped_roles(sentence: str, text: str) -> bool:
     """The sentence puts two names around an action the other way round from the paragraph, which never has them
     in the sentence's order ("Saleh congratulated Benjamin" against "Benjamin congratulated Saleh"): who did what
     to whom changed. Passive ("by") and symmetric relations ("met") are left to the judge."""
-    claim = normalize(strip_citations(sentence)).split()
-    who = names(f"x {strip_citations(sentence)}")
-    capitalised = {normalize(w) for w in re.findall(r"\b[A-Z][\w'-]*", strip_citations(sentence))}  # names, titles
+    said = strip_citations(sentence)
+    claim = normalize(said).split()
+    who = names(f"x {said}")
+    capitalised = {normalize(w) for w in re.findall(r"\b[A-Z][\w'-]*", said)}  # names, titles
     pos = {w: claim.index(w) for w in who if w in claim}
     sents = [normalize(x).split() for x in split_sentences(text)]
     for a, b in ((a, b) for a in pos for b in pos if pos[a] < pos[b]):
