@@ -128,23 +128,3 @@ def test_the_command_line_still_replaces_a_changed_cable(indexed: tuple[ChatCont
     assert FORGED in _para3(index)
     cable = index.cable(CID)
     assert cable is not None and (cable.source, cable.via) == (str(forged), "cli")
-
-
-def test_a_store_written_before_provenance_still_reads(tmp_path: Path) -> None:
-    """No format change: a segment store without the provenance columns reads as "not recorded"."""
-    import sqlite3
-
-    from rag.index.store import Store
-
-    cable = parse_bytes(extract_subset(tmp_path / "c", [CID]).joinpath(f"{CID}.html").read_bytes(), "x.html")
-    store = Store(tmp_path / "store.sqlite")
-    store.put_cable(cable)
-    store.commit()
-    store.close()
-    with sqlite3.connect(tmp_path / "store.sqlite") as db:
-        db.execute("ALTER TABLE cables DROP COLUMN added")
-        db.execute("ALTER TABLE cables DROP COLUMN via")
-    db.close()
-    old = Store(tmp_path / "store.sqlite", readonly=True).cable(CID)
-    assert old is not None and (old.source, old.added, old.via) == ("x.html", "", "")
-    assert cable_json(old)["via"] is None and old.paragraphs == cable.paragraphs

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -73,23 +72,6 @@ def test_a_superseded_copy_no_longer_cites(two_segments: Settings, cables: Path,
     assert idx.cited_by("08OSLO629") == []
     assert [x.cable_id for x in idx.cites("08OSLO670")] == ["08OSLO585", "08OSLO522"]
     assert not any(m.any() for m in idx.allowed(Filters(references=("08OSLO629",))) if m is not None)
-
-
-def test_a_store_without_the_refs_table_answers_from_its_json(two_segments: Settings, tmp_path: Path) -> None:
-    from rag.index.store import Store
-
-    idx = _load(two_segments)
-    src = idx.segments[1].store.path
-    copy = tmp_path / "old.sqlite"
-    copy.write_bytes(src.read_bytes())
-    db = sqlite3.connect(copy)
-    db.execute("DROP TABLE refs")
-    db.commit()
-    db.close()
-    old, new = Store(copy, readonly=True), idx.segments[1].store
-    assert not old.has_refs_table and new.has_refs_table
-    for cid in ("08OSLO629", "08OSLO585", "07TALLINN366", "07TALLINN347", "08OSLO670"):
-        assert old.cited_by([cid]) == new.cited_by([cid])
 
 
 def test_panel_links_open_indexed_cables_and_say_when_one_is_not(two_segments: Settings) -> None:

@@ -32,17 +32,10 @@ CREATE INDEX IF NOT EXISTS passages_cable ON passages(cable_id);
 CREATE TABLE IF NOT EXISTS refs (cable_id TEXT, letter TEXT, ref_id TEXT, PRIMARY KEY (cable_id, ref_id));
 CREATE INDEX IF NOT EXISTS refs_to ON refs(ref_id);
 """
-# A segment built before the refs table existed answers the same questions from the refs JSON of its cables.
-_CITED_BY_JSON = (
-    "SELECT DISTINCT c.rowid, c.id FROM cables c, json_each(c.refs) j "
-    "WHERE json_extract(j.value, '$[2]') = ? AND c.id != ?"
-)
 _CABLE_COLS = (
     "id, created, released, origin, classification, subject, tags, refs, classified_by, signer, caveats, source, "
     "fmt, numbered, partial"
 )
-# provenance columns, added after format 3 shipped: a store written before them reads as "not recorded"
-_PROVENANCE = (("added", "TEXT DEFAULT ''"), ("via", "TEXT DEFAULT ''"))
 
 
 def cable_fingerprint(c: Cable) -> str:
@@ -79,13 +72,6 @@ class Store:
         self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         if not readonly:
             self.db.executescript(SCHEMA)
-        have = {r[1] for r in self.db.execute("PRAGMA table_info(cables)")}
-        if not readonly:  # a staging store begun before the provenance columns existed (a resumed ingest)
-            for name, decl in _PROVENANCE:
-                if name not in have:
-                    self.db.execute(f"ALTER TABLE cables ADD COLUMN {name} {decl}")
-            have |= {name for name, _ in _PROVENANCE}
-        self._provenance = ", ".join(n if n in have else "''" for n, _ in _PROVENANCE)
 
     def close(self) -> None:
         self.db.close()
@@ -119,11 +105,6 @@ class Store:
         self.db.executemany("INSERT INTO refs VALUES (?,?,?)", [(c.id, letters[i], i) for i in c.referenced_ids
                                                                  if i in letters])  # fmt: skip
 
-    @property
-    def has_refs_table(self) -> bool:
-        q = "SELECT 1 FROM sqlite_master WHERE type='table' AND name='refs'"
-        return self.db.execute(q).fetchone() is not None
-
     def cites(self, cable_id: str) -> list[tuple[str, str]]:
         """(letter, cable ID) of each indexed-or-not cable this cable references, in REF order."""
         row = self.db.execute("SELECT refs FROM cables WHERE id=?", (cable_id,)).fetchone()
@@ -136,16 +117,13 @@ class Store:
     def cited_by(self, cable_ids: Sequence[str]) -> list[tuple[int, str]]:
         """(rowid, cable ID) of the cables of this store that reference any of `cable_ids`, in rowid order."""
         found: set[tuple[int, str]] = set()
+        q = "SELECT c.rowid, c.id FROM refs r JOIN cables c ON c.id = r.cable_id WHERE r.ref_id = ?"
         for cid in dict.fromkeys(cable_ids):
-            if self.has_refs_table:
-                q = "SELECT c.rowid, c.id FROM refs r JOIN cables c ON c.id = r.cable_id WHERE r.ref_id = ?"
-                found.update(self.db.execute(q, (cid,)))
-            else:
-                found.update(self.db.execute(_CITED_BY_JSON, (cid, cid)))
+            found.update(self.db.execute(q, (cid,)))
         return sorted(found)
 
     def cable(self, cable_id: str) -> Cable | None:
-        q = f"SELECT {_CABLE_COLS}, {self._provenance} FROM cables WHERE id=?"
+        q = f"SELECT {_CABLE_COLS}, added, via FROM cables WHERE id=?"
         row = self.db.execute(q, (cable_id,)).fetchone()
         if row is None:
             return None
