@@ -11,46 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..ids import ParagraphRef, canonical_id
+from ..ids import ParagraphRef
 from ..records import Cable
+from ..retrieve.asks import asked_field
 
-_ID_TEXT = r"\d{2}\s?[A-Z]{2,30}\s?\d{1,7}"
-_ID = rf"(?:(?:the )?cable\s+)?{_ID_TEXT}"
-_END = r"(?:\s+[a-z]+){0,2}\s*[?.]?\s*$"  # at most two words after the cable ID ("...did 09X carry?")
-_ASKS: tuple[tuple[str, str], ...] = (
-    (
-        "classified_by",
-        r"who classified {ID}|who (?:is|was) the classif(?:ying|ication) (?:authority|official) (?:of|for|on) {ID}",
-    ),
-    (
-        "classification",
-        r"(?:what|which) (?:is|was) the (?:security )?classification(?: level)? of {ID}|"
-        r"what classification(?: level)? (?:did|does|was|is) {ID}|how (?:was|is) {ID} classified",
-    ),
-    (
-        "tags",
-        r"(?:what|which) tags (?:were|are|was|is|did|does) (?:assigned to |given to |on |of |in )?{ID}|"
-        r"what (?:are|were) the tags (?:of|on|for) {ID}",
-    ),
-    (
-        "signer",
-        r"who (?:signed|sent|wrote) {ID}|who (?:is|was) the (?:signer|signatory|author) of {ID}|"
-        r"whose name appears (?:as the signature )?at the end of {ID}",
-    ),
-    ("subject", r"what (?:is|was) the subject(?: line)? of {ID}"),
-    ("created", r"when was {ID} (?:sent|written|created|transmitted|dated)|what (?:is|was) the date of {ID}"),
-    (
-        "origin",
-        r"(?:which|what) (?:embassy|post|mission|consulate|office) (?:sent|wrote|issued|originated) {ID}|"
-        r"where did {ID} (?:come from|originate)",
-    ),
-    (
-        "refs",
-        r"(?:which|what) (?:cables|references|reftels) does {ID} (?:cite|reference)|"
-        r"what (?:are|were) the references (?:of|in) {ID}",
-    ),
-)
-_PATTERNS = tuple((field, re.compile(rf"^\s*(?:{pat.replace('{ID}', _ID)}){_END}", re.I)) for field, pat in _ASKS)
+__all__ = ["MetadataAnswer", "asked_field", "full_name", "metadata_answers"]
+
 _TITLES = r"(?:Ambassador|Amb\.|Charge d'Affaires|Charge|CDA|DCM|Consul General|CG|Acting|A/DCM|PolOff|Pol/Econ Chief)"
 
 
@@ -59,17 +25,6 @@ class MetadataAnswer:
     text: str
     value: str  # the record's value, as the paragraph carries it
     ref: ParagraphRef  # the paragraph that carries the value
-
-
-def asked_field(question: str) -> tuple[str, str] | None:
-    """(field, cable ID as written) when the question itself asks for a named cable's metadata."""
-    for field, pattern in _PATTERNS:
-        m = pattern.match(question)
-        if m:
-            found = re.search(_ID_TEXT, m.group(0), re.I)
-            cid = canonical_id(found.group(0)) if found else None
-            return (field, cid) if cid else None
-    return None
 
 
 def full_name(signer: str, classified_by: str) -> str:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..ids import canonical_id
+from .asks import calls_for
 from .filters import FilterChip, Filters, filters_in_words
 
 __all__ = ["FilterChip", "Filters", "Query", "analyze", "find_cable_ids"]
@@ -22,13 +23,6 @@ _ID_FORMS = (
     re.compile(r"\b([A-Z]{3,30})\s0*(\d{1,7})\s+of\s+((?:19|20)\d{2})\b"),  # MOSCOW 828 of 2007
 )
 _PARA = re.compile(r"(?:¶¶?|\bparas?\.?|\bparagraphs?)\s*(\d{1,3}[a-z]?)", re.I)
-_HEADER_WORDS = re.compile(
-    r"\b(classif\w*|TAGS?|tagged|subject line|reference[sd]?|refs?|caveat|NOFORN|EXDIS|NODIS|"
-    r"classifying authority|classified by|transmi\w+|what date was .* (?:sent|written|created)|"
-    r"when was .* (?:sent|written|created|cabled)|released)\b",
-    re.I,
-)
-_SIGN_WORDS = re.compile(r"\b(sign(?:ed|s|ature|atory|er)|who sent|whose name appears at the end)\b", re.I)
 # the attribute asked for, tried in this order on each part of the question
 _ASKS = (
     (
@@ -100,9 +94,9 @@ def find_cable_ids(text: str, stations: frozenset[str] = frozenset()) -> list[st
 
 def asked(text: str) -> str:
     """The attribute a question (or one part of it) asks for."""
-    if _SIGN_WORDS.search(text):
+    if calls_for(text, "signature"):
         return "signature"
-    if _HEADER_WORDS.search(text):
+    if calls_for(text, "header"):
         return "header"
     head = text[:80]
     for kind, pattern in _ASKS:
@@ -135,8 +129,8 @@ def analyze(text: str, known_origins: frozenset[str] = frozenset(), stations: fr
         text,
         ids,
         para,
-        wants_header=bool(_HEADER_WORDS.search(text)),
-        wants_signature=bool(_SIGN_WORDS.search(text)),
+        wants_header=calls_for(text, "header"),
+        wants_signature=calls_for(text, "signature"),
         filters=applied,
         asks=asked(parts[0]),
         parts=parts,
