@@ -293,6 +293,59 @@ def test_swapped_roles_with_a_name_repeated() -> None:
     assert not swapped_roles("Ambassador Daniel Benjamin congratulated President Saleh on the London meeting.", p2)
 
 
+# real paragraphs of the sample (eval/sets/claims.jsonl: swapped_roles-002 and -013, changed_name-001 and -007),
+# distortions the real 1.5B judge said YES to
+LONDON_15 = (
+    "He stated that the reshuffle was unexpected at the MOD and that Defense was the only portfolio Hutton would "
+    "accept when Peter Mandelson replaced Hutton as Business Secretary."
+)
+ISLAMABAD_9 = (
+    "U.N. Assistant Secretary General Jean Arnault would arrive in Pakistan on May 21; he had attended the "
+    "Friends/Donors meeting hosted by Japan in late April."
+)
+MOSCOW_7 = (
+    "The German and French missions have expressed to us their doubts about this approach, noting the similar "
+    "constitutional restrictions on the extradition of nationals by some EU countries."
+)
+
+
+def test_a_swap_is_read_between_the_nearest_names_and_in_the_same_voice() -> None:
+    from rag.check.support import swapped_roles
+
+    swap = LONDON_15.replace("Peter Mandelson replaced Hutton", "Hutton replaced Peter Mandelson")
+    assert swapped_roles(swap, LONDON_15)
+    assert not swapped_roles(LONDON_15, LONDON_15)
+    swap = ISLAMABAD_9.replace("Friends/Donors meeting hosted by Japan", "Friends/Japan meeting hosted by Donors")
+    assert swapped_roles(swap, ISLAMABAD_9)
+    assert not swapped_roles("Jean Arnault attended the meeting Japan hosted in late April.", ISLAMABAD_9)
+
+
+def test_a_name_the_paragraph_does_not_carry_is_rejected_before_the_judge(built) -> None:  # type: ignore[no-untyped-def]
+    from rag.check.support import new_names
+
+    changed = MOSCOW_7.replace("French", "Fabrik")
+    assert new_names(changed, MOSCOW_7) == {"fabrik"}
+    assert not new_names(MOSCOW_7, MOSCOW_7)
+    assert not new_names("It was signed by Ambassador Charles A. Ray.", "Classified By: Ambassador RAY for reasons 1.4")
+    assert not new_names("He met his British-born wife in Wales.", "His British-born wife is from Wales.")
+    assert not new_names("It was then that Fabrik objected.", MOSCOW_7, given="What did Fabrik say?")
+    from dataclasses import replace
+
+    from rag.check.gate import Gate
+    from rag.check.support import Scorer
+
+    s, c = built
+    lenient = ScriptedJudge(lambda c: not c.must_answer)  # says YES to every claim
+    no_penalty = Scorer(replace(s, check_name_penalty=0.0), c.gate.scorer.embedder)  # the filter alone decides
+    gate = Gate(c.gate.attributor, no_penalty, c.gate.idf, s, lenient)
+    reply = "Minister Coral Reef told Governor Sandy Bay that exports to {} would double [P1]."
+    question = "What did Minister Coral Reef tell Governor Sandy Bay about exports?"
+    ans = Answerer(c.retriever, FakeLLM(reply.format("Narnia")), gate, s).ask(question)
+    assert ans.abstained and not [c for c, _ in lenient.seen if not c.must_answer]  # filtered before the judge
+    ans = Answerer(c.retriever, FakeLLM(reply.format("Lemuria")), gate, s).ask(question)
+    assert [x.verdict for x in ans.sentences] == ["supported"]
+
+
 def test_a_markdown_image_does_not_end_a_sentence() -> None:
     """pysbd ends a sentence at the "!" of `![alt](url)`; the sentence is kept whole and as written, so a quote of a
     cable sentence carrying an image is still verbatim (a citation after "!" still starts a new one)."""

@@ -38,6 +38,7 @@ from .support import (
     is_factual,
     negation_flip,
     new_figures,
+    new_names,
     swapped_roles,
     unasserted,
 )
@@ -123,6 +124,8 @@ class Gate:
                 continue
             if new_figures(d.text, cand.text, d.question):
                 continue  # a figure the paragraph does not carry: rejected outright, whatever the words
+            if new_names(d.text, cand.text, d.question):
+                continue  # a name neither the paragraph nor the question carries, not even in part
             if unasserted(d.text, cand.text):
                 continue  # the words are there, but only as something denied, asked about or proposed
             if negation_flip(d.text, cand.text, d.question):

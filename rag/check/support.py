@@ -22,6 +22,7 @@ from ..text.words import names, normalize, numbers, tokenize
 from .citations import strip_citations
 
 Idf = Callable[[str], float]
+_ROLE_SPAN = 8  # words between two names read as one action
 _NEG = re.compile(r"\b(not|no|never|neither|nor|none|without|n't)\b", re.I)  # "refused", "denied" are verbs
 _META = re.compile(
     r"^(the )?(indexed )?cables?( here)? (do|does) not|^i (do not|don't|cannot) know|^no (answer|information)", re.I
@@ -48,6 +49,26 @@ def is_factual(sentence: str) -> bool:
 def new_figures(sentence: str, text: str, given: str = "") -> set[str]:
     """Figures the sentence states that neither the paragraph nor the question carries (a changed number or date)."""
     return numbers(strip_citations(sentence)) - numbers(text) - numbers(given)
+
+
+_RUN = re.compile(r"[A-Z][\w'-]*(?:\s+(?:[A-Z]\.\s+)*(?:(?:al|bin|de|da|von|van)[- ])?[A-Z][\w'-]*)*")
+
+
+def new_names(sentence: str, text: str, given: str = "") -> set[str]:
+    """Names the sentence states that neither the paragraph nor the question carries, not even in part: a changed
+    name ("the German and Fabrik missions" for "German and French"). A full name around a surname the paragraph
+    gives ("Ambassador Charles A. Ray" for RAY) and a hyphenated compound of known words ("British-born") pass."""
+    claim = strip_citations(sentence)
+    known = set(tokenize(f"{text} {given}"))
+    unknown = {n for n in names(claim) if not set(tokenize(n)) & known}
+    if not unknown:
+        return set()
+    out: set[str] = set()
+    for run in _RUN.findall(claim):
+        words = set(tokenize(run))
+        if words & unknown and not words & known:
+            out |= words & unknown
+    return out
 
 
 def negation_flip(sentence: str, text: str, given: str = "") -> bool:
@@ -95,35 +116,37 @@ _SYMMETRIC = frozenset(
 )
 
 
-def _orders(ws: list[str], a: str, b: str, acts: set[str]) -> set[bool]:
-    """In one sentence's words: True if some `a` comes before some `b` with an act between them, False if some `b`
-    comes before some `a` so (no "by" between: a passive reverses the roles)."""
-    out: set[bool] = set()
+def _orders(ws: list[str], a: str, b: str, acts: set[str]) -> set[tuple[bool, bool]]:
+    """In one sentence's words, for each `a` and `b` with an act between them: (a comes first, "by" between)."""
+    out: set[tuple[bool, bool]] = set()
     for i in (k for k, w in enumerate(ws) if w == a):
         for j in (k for k, w in enumerate(ws) if w == b):
             span = set(ws[min(i, j) + 1 : max(i, j)])
-            if acts & span and "by" not in span:
-                out.add(i < j)
+            if acts & span:
+                out.add((i < j, "by" in span))
     return out
 
 
 def swapped_roles(sentence: str, text: str) -> bool:
     """The sentence puts two names around an action the other way round from the paragraph, which never has them
-    in the sentence's order ("Saleh congratulated Benjamin" against "Benjamin congratulated Saleh"): who did what
-    to whom changed. Passive ("by") and symmetric relations ("met") are left to the judge."""
+    in the sentence's order ("Saleh congratulated Benjamin" against "Benjamin congratulated Saleh"; "hosted by
+    Japan" against "hosted by Donors"): who did what to whom changed. Each pair of name occurrences is read with
+    the words between them only, and compared with the paragraph's pairs of the same voice (active with active,
+    "by" with "by"). Symmetric relations ("met") are left to the judge."""
     said = strip_citations(sentence)
     claim = normalize(said).split()
     who = names(f"x {said}")
     capitalised = {normalize(w) for w in re.findall(r"\b[A-Z][\w'-]*", said)}  # names, titles
-    pos = {w: claim.index(w) for w in who if w in claim}
+    at = [(k, w) for k, w in enumerate(claim) if w in who]
     sents = [normalize(x).split() for x in split_sentences(text)]
-    for a, b in ((a, b) for a in pos for b in pos if pos[a] < pos[b]):
-        between = set(claim[pos[a] + 1 : pos[b]])
-        acts = {w for w in between - capitalised if len(w) > 3} - _SYMMETRIC
-        if not acts or "by" in between:
+    for (i, a), (j, b) in ((x, y) for x in at for y in at if x[0] < y[0] and x[1] != y[1]):
+        between = claim[i + 1 : j]
+        acts = {w for w in between if w not in capitalised and len(w) > 3} - _SYMMETRIC
+        if not acts or len(between) > _ROLE_SPAN:
             continue
+        passive = "by" in between
         seen = set().union(*(_orders(ws, a, b, acts) for ws in sents if a in ws and b in ws))
-        if seen == {False}:
+        if {first for first, by in seen if by == passive} == {False}:
             return True
     return False
 
