@@ -6,8 +6,9 @@ deterministic STAND-IN embedder (rag.fakes.StandInEmbedder), so that everything 
 1. the synthetic release CSV (eval/make_csv.py: sentences of real cables mixed, new IDs) sized for --passages;
 2. `ingest` in a child process, SIGKILLed at a random point of the embedding, then run again: it resumes; peak RSS
    (VmHWM, both runs), time to lexical-ready, passages re-embedded (counted by the embedder);
-3. query latency through Retriever.search (hybrid: dense IVF + BM25 over all segments, fusion, passage fetch) in
-   a fresh process: p50 / p95 over --queries questions (the 40 dev questions and sentences of sample cables);
+3. query latency through Retriever.search (hybrid: dense IVF + BM25 over all segments, fusion, re-ranking, passage
+   fetch) in a fresh process: p50 / p95 over --queries questions (the 40 dev questions and sentences of sample
+   cables), a first pass with the page cache cold and a second, warm pass (the figures held to the targets);
 4. adding one cable (a new segment), then query latency again over two segments.
 
 Targets (issue 18): peak RSS <= 3 GB; <= 1 chunk re-embedded; one cable <= 30 s; query p50 <= 50 ms, p95 <= 150
@@ -89,16 +90,18 @@ def child_query(idx: str, n: int, seed: int) -> None:
     load_s = time.time() - t
     r = Retriever(index, emb, s)
     qs = questions(n, seed)
-    for q in qs[:10]:
-        r.search(q)
-    lat = []
-    for q in qs:
-        t = time.perf_counter()
-        r.search(q)
-        lat.append((time.perf_counter() - t) * 1000)
-    lat.sort()
+    passes = []
+    for _ in range(2):  # first pass: cold page cache (a fresh start); second: warm (a chat that has been running)
+        lat = []
+        for q in qs:
+            t = time.perf_counter()
+            r.search(q)
+            lat.append((time.perf_counter() - t) * 1000)
+        passes.append(sorted(lat))
+    cold, lat = passes
     m = index.manifest
     print(json.dumps({"load_s": load_s, "p50_ms": statistics.median(lat), "p95_ms": lat[int(0.95 * len(lat)) - 1],
+                      "cold_p50_ms": statistics.median(cold), "cold_p95_ms": cold[int(0.95 * len(cold)) - 1],
                       "queries": len(lat), "segments": len(index.segments), "passages": m.passage_count,
                       "dense": m.dense_kind, "nprobe": [g.nprobe for g in m.segments],
                       "ivf_recall": [g.ivf_recall for g in m.segments], "rss_mb": vm_hwm_mb()}))  # fmt: skip
@@ -172,6 +175,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=".")
     p.add_argument("--workdir", help="where the CSV and index go (default: a temporary folder, removed)")
+    p.add_argument("--keep", help="put the CSV and index in this folder and keep them (re-measure queries later with "
+                   "--child-query KEEP/idx)")  # fmt: skip
     p.add_argument("--child-ingest", nargs=3)
     p.add_argument("--child-query")
     p.add_argument("--child-add")
@@ -189,7 +194,8 @@ def main() -> int:
 
     chunk = Settings.from_env().ingest_chunk
     with tempfile.TemporaryDirectory(dir=a.workdir) as tmp:
-        work = Path(tmp)
+        work = Path(a.keep or tmp)
+        work.mkdir(parents=True, exist_ok=True)
         t = time.time()
         cables = make_release(a.passages, work / "release.csv", a.seed)
         gen_s = time.time() - t
@@ -211,6 +217,8 @@ def report(res: dict, chunk: int) -> None:
         ("peak RSS, ingest (both runs)", ing["peak_rss_mb"], "MB", TARGETS["peak_rss_mb"]),
         ("re-embedded after the kill", ing["reembedded"] / chunk, "chunks", TARGETS["reembedded_chunks"]),
         ("add one cable", add["seconds"], "s", TARGETS["add_one_cable_s"]),
+        ("query p50, first pass (cold page cache)", q["cold_p50_ms"], "ms", TARGETS["query_p50_ms"]),
+        ("query p95, first pass (cold page cache)", q["cold_p95_ms"], "ms", TARGETS["query_p95_ms"]),
         ("query p50", q["p50_ms"], "ms", TARGETS["query_p50_ms"]),
         ("query p95", q["p95_ms"], "ms", TARGETS["query_p95_ms"]),
         ("query p50, two segments", q2["p50_ms"], "ms", TARGETS["query_p50_ms"]),
