@@ -31,6 +31,8 @@ _TITLES = frozenset({"ambassador", "minister", "president", "embassy", "governme
 
 
 def _stem(w: str) -> str:
+    if w[-1] != "s":
+        return w
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
@@ -41,16 +43,13 @@ def _stem(w: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stop words dropped, plural -s folded; hyphenated words also as parts and joined."""
     out: list[str] = []
-    for m in _WORD.finditer(text):
-        w = m.group(0).lower()
+    for w in _WORD.findall(text.lower()):
         if w.endswith("'s"):
             w = w[:-2]
-        parts = w.split("-") if "-" in w else [w]
-        if len(parts) > 1:
-            parts.append(w.replace("-", ""))
-        for p in parts:
-            if p and p not in STOP:
-                out.append(_stem(p))
+        if "-" in w:
+            out.extend(_stem(p) for p in (*w.split("-"), w.replace("-", "")) if p and p not in STOP)
+        elif w and w not in STOP:
+            out.append(_stem(w))
     return out
 
 
