@@ -33,6 +33,7 @@ class Settings:
     exact_limit: int = 200_000
     ivf_recall_target: float = 0.95  # nprobe is the smallest reaching this recall@10 against exact search
     ivf_nprobe: int = 0  # 0: the nprobe chosen at build time (recorded in the manifest)
+    ivf_parallel: bool = True  # a query's probed IVF lists are scanned by all cores (faiss parallel_mode 1)
     ingest_chunk: int = 4096  # passages per committed chunk: a killed ingest re-embeds at most one
     publish_every_s: float = 60.0  # during a long embedding, a new version (more dense coverage) this often
     max_segments: int = 8  # more segments than this after an ingest: the small ones are merged

@@ -175,6 +175,14 @@ def test_a_large_segment_gets_ivf_with_nprobe_chosen_for_recall(tmp_path: Path) 
     _, rows = idx.search_dense(vecs[0], 10, allowed)
     metas = {p.cable_id for p in idx.store.passages(rows.tolist()).values()}
     assert rows.size and all(idx.cable_meta[c].origin == origin for c in metas)
+    # a query's probed lists are scanned by every core (ivf_parallel), with the same neighbours as one core
+    import faiss
+
+    serial = Index.load(replace(s, ivf_parallel=False), expect_embedder=emb.name)
+    modes = [faiss.extract_index_ivf(x.segments[0].dense.ivf).parallel_mode for x in (idx, serial)]
+    assert modes == [1, 0]
+    for r in range(0, len(vecs), 97):
+        assert idx.search_dense(vecs[r], 10)[1].tolist() == serial.search_dense(vecs[r], 10)[1].tolist()
 
 
 def test_lexical_search_is_ready_before_embedding_ends(tmp_path: Path) -> None:

@@ -154,12 +154,14 @@ def calibrate_nprobe(index: Any, vectors: Vectors, target: float, queries: int =
 
 
 class DenseSegment:
-    def __init__(self, folder: Path, embedded: int, dim: int, kind: str, nprobe: int) -> None:
+    def __init__(self, folder: Path, embedded: int, dim: int, kind: str, nprobe: int, parallel: bool = True) -> None:
         import faiss
 
         self.vectors = Vectors(folder, embedded, dim)
         self.kind = kind
         self.ivf = faiss.read_index(str(folder / "dense.faiss"), faiss.IO_FLAG_MMAP) if kind.startswith("ivf") else None
+        if self.ivf is not None and parallel:  # one query's probed lists scanned by every core, not one
+            faiss.extract_index_ivf(self.ivf).parallel_mode = 1
         self.nprobe = nprobe
 
     @property

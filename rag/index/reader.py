@@ -35,7 +35,8 @@ class Index:
         self.segments: list[Segment] = []
         offset = 0
         for info in manifest.segments:
-            self.segments.append(Segment(folder, info, offset, manifest.dim, settings.ivf_nprobe))
+            seg = Segment(folder, info, offset, manifest.dim, settings.ivf_nprobe, settings.ivf_parallel)
+            self.segments.append(seg)
             offset += info.passages
         self.rows = offset  # global row numbers run over all segments, superseded rows included
         self.offsets = np.array([s.offset for s in self.segments], dtype=np.int64)

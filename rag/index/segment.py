@@ -35,7 +35,9 @@ def write_dead(version: Path, segment: str, rows: np.ndarray, cables: np.ndarray
 
 
 class Segment:
-    def __init__(self, version: Path, info: SegmentInfo, offset: int, dim: int, nprobe: int = 0) -> None:
+    def __init__(
+        self, version: Path, info: SegmentInfo, offset: int, dim: int, nprobe: int = 0, parallel: bool = True
+    ) -> None:
         folder = version / info.name
         self.name = info.name
         self.info = info
@@ -44,7 +46,7 @@ class Segment:
             self.store = Store(folder / "store.sqlite", readonly=True)
             self.cols = Columns.load(folder / "cols")
             self.lex = LexicalSegment(folder / "bm25")
-            self.dense = DenseSegment(folder, info.embedded, dim, info.dense_kind, nprobe or info.nprobe)
+            self.dense = DenseSegment(folder, info.embedded, dim, info.dense_kind, nprobe or info.nprobe, parallel)
         except (OSError, ValueError, RuntimeError) as e:  # a damaged file that passed the cheap check
             raise IndexCorruptError(f"{folder}: cannot open the segment ({e})") from e
         dead_rows, dead_cables = read_dead(version, info.name)
