@@ -84,12 +84,12 @@ HEADER_WORDS = _hints("header")
 SIGN_WORDS = _hints("signature")
 
 
-def calls_for(question: str, where: str) -> bool:
-    """Whether a question calls for the paragraph carrying the header ("header") or the signature ("signature")."""
+def calls_for(question: str) -> frozenset[str]:
+    """The paragraphs a question calls for: "header" (¶0), "signature" (the signed last paragraph), both or none."""
     field = asked_field(question)
-    if field and next(f.where for f in FIELDS if f.name == field[0]) == where:
-        return True
-    return bool((HEADER_WORDS if where == "header" else SIGN_WORDS).search(question))
+    out = {f.where for f in FIELDS if field and f.name == field[0]}
+    out |= {where for where, words in (("header", HEADER_WORDS), ("signature", SIGN_WORDS)) if words.search(question)}
+    return frozenset(out)
 
 
 def asked_field(question: str) -> tuple[str, str] | None:

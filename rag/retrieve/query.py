@@ -94,9 +94,10 @@ def find_cable_ids(text: str, stations: frozenset[str] = frozenset()) -> list[st
 
 def asked(text: str) -> str:
     """The attribute a question (or one part of it) asks for."""
-    if calls_for(text, "signature"):
+    places = calls_for(text)
+    if "signature" in places:
         return "signature"
-    if calls_for(text, "header"):
+    if "header" in places:
         return "header"
     head = text[:80]
     for kind, pattern in _ASKS:
@@ -125,12 +126,13 @@ def analyze(text: str, known_origins: frozenset[str] = frozenset(), stations: fr
         pm = _PARA.search(text)
         para = pm.group(1) if pm else None
     parts = split_parts(text)
+    places = calls_for(text)
     return Query(
         text,
         ids,
         para,
-        wants_header=calls_for(text, "header"),
-        wants_signature=calls_for(text, "signature"),
+        wants_header="header" in places,
+        wants_signature="signature" in places,
         filters=applied,
         asks=asked(parts[0]),
         parts=parts,
